@@ -1,0 +1,184 @@
+#pragma once
+
+#include "broker/configuration.hh"
+#include "broker/data.hh"
+#include "broker/endpoint_id.hh"
+#include "broker/endpoint_info.hh"
+#include "broker/error.hh"
+#include "broker/filter_type.hh"
+#include "broker/message.hh"
+#include "broker/network_info.hh"
+#include "broker/peer_info.hh"
+#include "broker/status_subscriber.hh"
+#include "broker/subscriber.hh"
+#include "broker/time.hh"
+#include "broker/timeout.hh"
+#include "broker/topic.hh"
+
+#include <cstdint>
+#include <future>
+#include <initializer_list>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace broker::zeek {
+
+class Message;
+
+} // namespace broker::zeek
+
+namespace broker {
+
+/// The main publish/subscribe abstraction: an endpoint peers with other
+/// endpoints (this library's or upstream Broker's) and exchanges messages
+/// with every peer whose subscriptions match.
+///
+/// Each endpoint runs its own actor system and I/O thread. Status and error
+/// events are delivered through `make_status_subscriber`.
+///
+/// Thread safety: all member functions may be called from any thread,
+/// except `shutdown` and the destructor, which must not run concurrently
+/// with other calls.
+class endpoint {
+public:
+  /// Opaque implementation.
+  struct impl;
+
+  /// An endpoint with the default configuration.
+  endpoint();
+
+  /// An endpoint with a random ID.
+  /// @throws std::invalid_argument if the configuration is invalid (the
+  ///         message names the offending key and value).
+  explicit endpoint(configuration config);
+
+  /// An endpoint with the given ID (for tests and tools).
+  /// @throws std::invalid_argument as above.
+  endpoint(configuration config, endpoint_id id);
+
+  endpoint(const endpoint&) = delete;
+
+  endpoint& operator=(const endpoint&) = delete;
+
+  /// Calls `shutdown`.
+  ~endpoint();
+
+  /// Ends every peering gracefully (flushing what was queued, then BYE),
+  /// stops listening and releases all threads. Blocks at most
+  /// `broker.shutdown-timeout` (default 5 s) plus the time to join threads.
+  /// Subscribers see their queues closed. Idempotent; other calls after it
+  /// return failure values.
+  void shutdown();
+
+  /// Returns whether `shutdown` ran.
+  [[nodiscard]] bool is_shutdown() const noexcept;
+
+  /// Returns this endpoint's ID.
+  [[nodiscard]] endpoint_id node_id() const noexcept { return id_; }
+
+  // -- peer management --------------------------------------------------------
+
+  /// Listens for peers. An empty `address` means all interfaces (dual-stack
+  /// IPv4/IPv6); `port` 0 picks an ephemeral port. Several listeners per
+  /// endpoint are fine. Blocks until the socket is bound.
+  /// @returns the bound port, or 0 on failure with `*err` (if non-null) set
+  ///          to an error with code `ec::unspecified` whose message says
+  ///          what failed (e.g. "cannot listen on 127.0.0.1:80: Permission
+  ///          denied"). No status or error event is emitted.
+  uint16_t listen(const std::string& address = {}, uint16_t port = 0,
+                  error* err = nullptr, bool reuse_addr = true);
+
+  /// Peers with the endpoint at `address:port`. Blocks until the peering is
+  /// up (`true`) or the first attempt failed (`false`); never longer than
+  /// `broker.connect-timeout` + `broker.handshake-timeout` plus a second.
+  /// With `retry` > 0, a failed attempt is retried in the background every
+  /// `retry` (±20 %) until it succeeds or `unpeer` cancels it, and a lost
+  /// peering reconnects. Each failed attempt emits `peer_unavailable`.
+  bool peer(const std::string& address, uint16_t port,
+            timeout::seconds retry = timeout::seconds{10});
+
+  /// @copydoc peer
+  bool peer(const network_info& info) {
+    return peer(info.address, info.port, info.retry);
+  }
+
+  /// Like `peer`, but returns immediately; outcome via status events.
+  void peer_nosync(const std::string& address, uint16_t port,
+                   timeout::seconds retry = timeout::seconds{10});
+
+  /// Like `peer`, but returns a future for the result.
+  std::future<bool> peer_async(std::string address, uint16_t port,
+                               timeout::seconds retry = timeout::seconds{10});
+
+  /// Ends the peering with `address:port` gracefully (flush, BYE), or
+  /// cancels a pending or retrying attempt to it. Blocks until done (at
+  /// most `broker.unpeer-timeout` for the BYE).
+  /// @returns `false` for an unknown peer (and emits `peer_invalid`).
+  bool unpeer(const std::string& address, uint16_t port);
+
+  /// Like `unpeer`, but returns immediately.
+  void unpeer_nosync(const std::string& address, uint16_t port);
+
+  /// Returns every known peering: established (`peered`), handshaking
+  /// (`connecting`/`reconnecting`), dialing, and waiting to retry
+  /// (`disconnected`), with `inbound`/`outbound` flags.
+  [[nodiscard]] std::vector<peer_info> peers() const;
+
+  /// Returns the union of the direct peers' filters.
+  [[nodiscard]] std::vector<topic> peer_subscriptions() const;
+
+  /// Returns this endpoint's advertised filter.
+  [[nodiscard]] filter_type filter() const;
+
+  /// Blocks until `whom` is a direct peer or `timeout` passed.
+  /// @returns whether `whom` is a direct peer.
+  bool await_peer(endpoint_id whom, timespan timeout = std::chrono::seconds{10});
+
+  /// Adds `ts` to the advertised filter without a local subscriber, so that
+  /// peers send these topics here to be forwarded.
+  void forward(std::vector<topic> ts);
+
+  // -- publishing -------------------------------------------------------------
+
+  /// Publishes `d` on `t` to all peers whose filter matches (not to local
+  /// subscribers). Returns immediately.
+  void publish(topic t, data d);
+
+  /// Publishes a Zeek message (event, log write, ...).
+  void publish(std::string_view t, const zeek::Message& d);
+
+  /// Publishes `[xs...]` (a vector) on `t`.
+  void publish(topic t, std::initializer_list<data> xs);
+
+  /// Publishes a message.
+  void publish(data_message x);
+
+  /// Publishes all messages in order.
+  void publish(std::vector<data_message> xs);
+
+  /// Sends `d` on `t` to `dst` only: a direct peer, or this endpoint itself
+  /// (then local subscribers get it).
+  void publish(const endpoint_info& dst, topic t, data d);
+
+  /// @copydoc publish(const endpoint_info&, topic, data)
+  void publish(const endpoint_info& dst, data_message x);
+
+  // -- subscribing ------------------------------------------------------------
+
+  /// Returns a subscriber for the topics of `filter` with room for
+  /// `queue_size` messages. Blocks until the endpoint applied the filter.
+  subscriber make_subscriber(filter_type filter, size_t queue_size = 64);
+
+  /// Returns a subscriber for error events and, if `receive_statuses`, status
+  /// events. Blocks until the endpoint applied the subscription.
+  status_subscriber make_status_subscriber(bool receive_statuses = false,
+                                           size_t queue_size = 256);
+
+private:
+  std::unique_ptr<impl> impl_;
+  endpoint_id id_;
+};
+
+} // namespace broker

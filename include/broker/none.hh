@@ -1,0 +1,25 @@
+#pragma once
+
+#include "broker/convert.hh"
+
+#include <string>
+
+namespace broker {
+
+/// The "no value" alternative of `data` (printed as `nil`).
+struct none {};
+
+/// The only value of `none`.
+inline constexpr none nil = none{};
+
+constexpr bool operator==(none, none) noexcept { return true; }
+constexpr bool operator!=(none, none) noexcept { return false; }
+constexpr bool operator<(none, none) noexcept { return false; }
+constexpr bool operator<=(none, none) noexcept { return true; }
+constexpr bool operator>(none, none) noexcept { return false; }
+constexpr bool operator>=(none, none) noexcept { return true; }
+
+/// Writes `nil`.
+inline void convert(none, std::string& str) { str = "nil"; }
+
+} // namespace broker

@@ -1,0 +1,38 @@
+#pragma once
+
+#include "broker/convert.hh"
+
+#include <cstdint>
+#include <iosfwd>
+#include <string>
+
+namespace broker {
+
+/// The state of a peering (numeric values as upstream's, spec:
+/// upstream-broker.md §1.5).
+enum class peer_status : uint8_t {
+  /// Known, but nothing happened yet.
+  initialized,
+  /// A connection attempt or handshake is in progress.
+  connecting,
+  /// The handshake completed; the core has not adopted the peering yet.
+  connected,
+  /// The peering is up.
+  peered,
+  /// The connection is gone (an outbound peering may be waiting to retry).
+  disconnected,
+  /// A retry of a lost or failed outbound peering is in progress.
+  reconnecting,
+  /// Unknown peer.
+  unknown,
+};
+
+/// Writes the enumerator's name (`peered`, ...).
+void convert(peer_status x, std::string& str);
+
+/// Parses an enumerator's name.
+[[nodiscard]] bool convert(const std::string& str, peer_status& x) noexcept;
+
+std::ostream& operator<<(std::ostream& out, peer_status x);
+
+} // namespace broker

@@ -1,0 +1,20 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace broker::version {
+
+/// The upstream Broker release whose API and protocols this library speaks.
+inline constexpr uint32_t major = 2;
+inline constexpr uint32_t minor = 8;
+inline constexpr uint32_t patch = 0;
+
+/// Native wire protocol version (spec: upstream-broker.md §4.3).
+inline constexpr uint8_t wire_protocol = 1;
+
+/// Returns `"<major>.<minor>.<patch>"`; also the `version` field of the
+/// WebSocket ack.
+std::string string();
+
+} // namespace broker::version

@@ -1,0 +1,858 @@
+#include "core/core_actor.hh"
+
+#include "broker/status.hh"
+#include "core/messages.hh"
+#include "core/peering_actor.hh"
+#include "core/subscriber_queue.hh"
+
+#include <caf/actor_system.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/send.hpp>
+#include <caf/stateful_actor.hpp>
+
+#include <algorithm>
+#include <map>
+#include <optional>
+#include <random>
+
+namespace broker::core {
+
+namespace {
+
+// Texts of the status and error events (spec: upstream-broker.md §2.4).
+constexpr const char* discovered_text = "found a new peer in the network";
+constexpr const char* added_text = "handshake successful";
+constexpr const char* removed_text = "removed connection to remote peer";
+constexpr const char* lost_text = "lost connection to remote peer";
+constexpr const char* unreachable_text = "lost the last path";
+constexpr const char* unavailable_text = "unable to connect to remote peer";
+constexpr const char* invalid_text = "cannot unpeer from unknown peer";
+
+/// An established peering.
+struct peer_entry {
+  caf::actor handle;
+  uint64_t conn = 0;
+  network_info addr;
+  peer_flags flags = peer_flags::invalid;
+  filter_type filter;
+  /// Free slots in the peer's outbound buffer as far as we know (used to
+  /// pace publishers).
+  size_t credit = 0;
+  /// An unpeer or shutdown is saying goodbye to this peer.
+  bool removing = false;
+  std::vector<promise_ptr<bool>> unpeer_waiters;
+  /// The outbound attempt that created this peering (reconnects on loss).
+  std::optional<uint64_t> attempt;
+};
+
+/// A connection whose handshake is running.
+struct pending_entry {
+  caf::actor handle;
+  network_info addr;
+  bool outbound = false;
+  std::optional<uint64_t> attempt;
+  /// Known once the handshake asked `check_peer_msg`.
+  endpoint_id peer;
+  /// This connection passed the originator's redundancy check: it is *the*
+  /// handshake for `peer` (spec: upstream-broker.md §3.7).
+  bool granted = false;
+  /// Our filter when the handshake started (re-announced on adoption if it
+  /// changed meanwhile).
+  filter_type announced;
+};
+
+/// An outbound peering request (`peer`), owned by the connector logic: the
+/// one place where attempts, retries and reconnects are decided.
+struct attempt_entry {
+  enum class phase : uint8_t {
+    /// Connecting (TCP).
+    dialing,
+    /// The handshake runs on connection `conn`.
+    handshaking,
+    /// The peer said our connection is redundant; waiting for the other
+    /// handshake with `peer` to finish.
+    awaiting_other,
+    /// Peered as `peer`.
+    peered,
+    /// Waiting for the retry timer.
+    waiting,
+  };
+
+  network_info info;
+  phase state = phase::dialing;
+  /// Increments per scheduled retry: stale timers are ignored.
+  uint64_t timer_seq = 0;
+  /// The peering was established at least once (later attempts reconnect).
+  bool ever_peered = false;
+  std::optional<uint64_t> conn;
+  endpoint_id peer;
+  /// `peer()` calls waiting for the outcome.
+  std::vector<promise_ptr<bool>> waiters;
+};
+
+struct subscriber_entry {
+  filter_type filter;
+  std::shared_ptr<subscriber_queue> queue;
+  /// Messages the queue refused (it was full): delivered first once the
+  /// subscriber frees space.
+  std::deque<data_message> held;
+};
+
+struct core_state {
+  static inline const char* name = "broker.core";
+
+  using actor_ptr = caf::stateful_actor<core_state>*;
+
+  actor_ptr self = nullptr;
+  std::shared_ptr<const settings> cfg;
+  net::io_runtime* io = nullptr;
+  std::map<endpoint_id, peer_entry> peers;
+  std::map<uint64_t, pending_entry> pending;
+  std::map<uint64_t, attempt_entry> attempts;
+  /// Originator checks waiting for another handshake with the same peer.
+  std::map<endpoint_id, std::vector<uint64_t>> deferred;
+  std::multimap<endpoint_id, promise_ptr<bool>> peer_waiters;
+  std::map<uint64_t, subscriber_entry> subscribers;
+  std::vector<topic> forwarded;
+  filter_type filter;
+  std::vector<std::shared_ptr<net::listener>> listeners;
+  uint64_t next_conn = 1;
+  uint64_t next_attempt = 1;
+  bool shutting_down = false;
+  promise_ptr<void> shutdown_done;
+  std::minstd_rand rng{std::random_device{}()};
+
+  explicit core_state(actor_ptr ptr) : self(ptr) {}
+
+  const endpoint_id& own_id() const { return cfg->id; }
+
+  // -- status and error events -------------------------------------------------
+
+  /// Delivers a status or error (as data, upstream's layout, spec §2.3) to
+  /// local subscribers of its topic. These messages never leave the node.
+  void emit_local(std::string_view topic_str, data value) {
+    auto msg = make_data_message(topic{topic_str}, std::move(value));
+    for (auto& [id, sub] : subscribers)
+      if (filter_matches(sub.filter, get_topic(msg)))
+        push_to(sub, &msg, &msg + 1);
+  }
+
+  void emit(sc code, endpoint_info info, std::string text) {
+    data value;
+    convert(status::make(code, std::move(info), std::move(text)), value);
+    emit_local(topic::statuses_str, std::move(value));
+  }
+
+  void emit_error(ec code, endpoint_info info, std::string text) {
+    data value;
+    convert(error{code, std::move(info), std::move(text)}, value);
+    emit_local(topic::errors_str, std::move(value));
+  }
+
+  // -- local delivery ----------------------------------------------------------
+
+  void push_to(subscriber_entry& sub, const data_message* first,
+               const data_message* last) {
+    if (!sub.held.empty()) {
+      sub.held.insert(sub.held.end(), first, last);
+      return;
+    }
+    auto taken = sub.queue->push(first, last);
+    if (first + taken != last)
+      sub.held.insert(sub.held.end(), first + taken, last);
+  }
+
+  void deliver_local(const node_message& msg) {
+    for (auto& [id, sub] : subscribers)
+      if (filter_matches(sub.filter, get_topic(msg.content)))
+        push_to(sub, &msg.content, &msg.content + 1);
+  }
+
+  void on_subscriber_space(uint64_t id) {
+    auto i = subscribers.find(id);
+    if (i == subscribers.end() || i->second.held.empty())
+      return;
+    auto& sub = i->second;
+    std::vector<data_message> buf{sub.held.begin(), sub.held.end()};
+    sub.held.clear();
+    push_to(sub, buf.data(), buf.data() + buf.size());
+  }
+
+  // -- forwarding (spec: upstream-broker.md §3.3) ---------------------------
+
+  /// Sends `msgs` to every peer that should get them.
+  void dispatch(node_message_batch& msgs) {
+    if (peers.empty())
+      return;
+    std::map<endpoint_id, node_message_batch> out;
+    for (auto& msg : msgs) {
+      bool local = !msg.sender.valid() || msg.sender == own_id();
+      if (!local && cfg->disable_forwarding)
+        continue;
+      uint16_t ttl = msg.ttl;
+      if (!local) {
+        // DESIGN.md §2: decrement on forward, drop at 0 (loop safety).
+        if (ttl <= 1)
+          continue;
+        --ttl;
+      }
+      for (auto& [id, peer] : peers) {
+        if (peer.removing || id == msg.sender)
+          continue;
+        if (msg.receiver.valid() ? msg.receiver != id
+                                 : !filter_matches(peer.filter,
+                                                   get_topic(msg.content)))
+          continue;
+        out[id].push_back(node_message{msg.content, msg.sender, msg.receiver,
+                                       ttl});
+      }
+    }
+    for (auto& [id, batch] : out) {
+      auto& peer = peers[id];
+      peer.credit -= std::min(peer.credit, batch.size());
+      self->send(peer.handle, outbound_batch_msg{std::move(batch)});
+    }
+  }
+
+  void on_inbound(const endpoint_id& from, node_message_batch& msgs) {
+    auto i = peers.find(from);
+    if (i == peers.end())
+      return; // a batch racing with the peer's removal
+    for (auto& msg : msgs)
+      if (!msg.receiver.valid() || msg.receiver == own_id())
+        deliver_local(msg);
+    dispatch(msgs);
+  }
+
+  void on_publish(node_message_batch& msgs) {
+    // spec §1.7: local subscribers do not see their own endpoint's publish,
+    // except messages unicast to ourselves.
+    for (auto& msg : msgs)
+      if (msg.receiver == own_id())
+        deliver_local(msg);
+    dispatch(msgs);
+  }
+
+  // -- filters -----------------------------------------------------------------
+
+  void update_filter() {
+    filter_type result;
+    for (auto& [id, sub] : subscribers)
+      for (auto& t : sub.filter)
+        if (!is_internal(t))
+          filter_extend(result, t);
+    for (auto& t : forwarded)
+      if (!is_internal(t))
+        filter_extend(result, t);
+    // spec §3.2: the advertised filter only ever grows.
+    filter_type grown = filter;
+    filter_extend(grown, result);
+    if (grown == filter)
+      return;
+    filter = std::move(grown);
+    for (auto& [id, peer] : peers)
+      if (!peer.removing)
+        self->send(peer.handle, announce_filter_msg{filter});
+  }
+
+  filter_type peer_filters() const {
+    filter_type result;
+    for (auto& [id, peer] : peers)
+      filter_extend(result, peer.filter);
+    return result;
+  }
+
+  // -- connections -------------------------------------------------------------
+
+  uint64_t start_peering(std::shared_ptr<net::stream> stream,
+                         wire::handshake_role role, network_info addr,
+                         std::optional<uint64_t> attempt) {
+    auto conn = next_conn++;
+    peering_args args;
+    args.core = caf::actor_cast<caf::actor>(self);
+    args.conn = conn;
+    args.stream = std::move(stream);
+    args.role = role;
+    args.filter = filter;
+    args.cfg = cfg;
+    pending_entry entry;
+    entry.handle = spawn_peering_actor(self->system(), std::move(args));
+    entry.addr = std::move(addr);
+    entry.outbound = role == wire::handshake_role::initiator;
+    entry.attempt = attempt;
+    entry.announced = filter;
+    pending.emplace(conn, std::move(entry));
+    return conn;
+  }
+
+  void on_accepted(std::shared_ptr<net::stream> stream) {
+    size_t inbound = 0;
+    for (auto& [conn, entry] : pending)
+      inbound += entry.outbound ? 0 : 1;
+    if (shutting_down || inbound >= cfg->max_pending_handshakes) {
+      // DESIGN.md §2: cap on pending handshakes.
+      stream->abort();
+      return;
+    }
+    network_info addr{stream->remote_address(), stream->remote_port()};
+    start_peering(std::move(stream), wire::handshake_role::acceptor,
+                  std::move(addr), std::nullopt);
+  }
+
+  void on_check_peer(const check_peer_msg& msg) {
+    auto i = pending.find(msg.conn);
+    if (i == pending.end())
+      return;
+    auto& entry = i->second;
+    entry.peer = msg.peer;
+    auto reply = [&](wire::handshake_verdict v) {
+      self->send(entry.handle, verdict_msg{v});
+    };
+    if (shutting_down)
+      return reply(wire::handshake_verdict::shutting_down);
+    if (peers.count(msg.peer) > 0)
+      return reply(wire::handshake_verdict::redundant);
+    if (!msg.originator)
+      return reply(wire::handshake_verdict::proceed);
+    for (auto& [conn, other] : pending) {
+      if (conn != msg.conn && other.granted && other.peer == msg.peer) {
+        // Decide once the other handshake is over.
+        deferred[msg.peer].push_back(msg.conn);
+        return;
+      }
+    }
+    entry.granted = true;
+    reply(wire::handshake_verdict::proceed);
+  }
+
+  /// The granted handshake for `peer` ended: answer deferred checks.
+  void release_grant(const endpoint_id& peer, bool peered) {
+    auto i = deferred.find(peer);
+    if (i == deferred.end())
+      return;
+    auto waiting = std::move(i->second);
+    deferred.erase(i);
+    for (auto conn : waiting) {
+      auto j = pending.find(conn);
+      if (j == pending.end())
+        continue;
+      if (peered) {
+        self->send(j->second.handle,
+                   verdict_msg{wire::handshake_verdict::redundant});
+      } else {
+        // The first one failed: this one becomes the handshake; the rest
+        // wait for it.
+        j->second.granted = true;
+        self->send(j->second.handle,
+                   verdict_msg{wire::handshake_verdict::proceed});
+        peered = true;
+      }
+    }
+  }
+
+  void on_handshake_done(handshake_done_msg& msg) {
+    auto i = pending.find(msg.conn);
+    if (i == pending.end())
+      return;
+    auto entry = std::move(i->second);
+    pending.erase(i);
+    if (shutting_down || peers.count(msg.peer) > 0) {
+      self->send(entry.handle, abort_msg{});
+      return;
+    }
+    peer_entry peer;
+    peer.handle = entry.handle;
+    peer.conn = msg.conn;
+    peer.addr = entry.addr;
+    peer.flags = peer_flags::remote
+                 | (entry.outbound ? peer_flags::outbound : peer_flags::inbound);
+    peer.filter = std::move(msg.filter);
+    peer.credit = cfg->peer_buffer_size;
+    peer.attempt = entry.attempt;
+    auto addr = peer.addr;
+    peers.emplace(msg.peer, std::move(peer));
+    if (entry.announced != filter)
+      self->send(entry.handle, announce_filter_msg{filter});
+    // spec §2.4: endpoint_discovered right before peer_added.
+    emit(sc::endpoint_discovered, endpoint_info{msg.peer, std::nullopt},
+         discovered_text);
+    emit(sc::peer_added, endpoint_info{msg.peer, addr}, added_text);
+    if (entry.attempt)
+      attempt_peered(*entry.attempt, msg.peer);
+    // A `peer()` whose connection was redundant waits for this one.
+    for (auto& [id, att] : attempts)
+      if (att.state == attempt_entry::phase::awaiting_other
+          && att.peer == msg.peer)
+        attempt_peered(id, msg.peer);
+    auto [first, last] = peer_waiters.equal_range(msg.peer);
+    for (auto j = first; j != last; ++j)
+      fulfill(j->second, true);
+    peer_waiters.erase(first, last);
+    if (entry.granted)
+      release_grant(msg.peer, true);
+  }
+
+  void on_handshake_failed(const handshake_failed_msg& msg) {
+    auto i = pending.find(msg.conn);
+    if (i == pending.end())
+      return;
+    auto entry = std::move(i->second);
+    pending.erase(i);
+    if (entry.granted)
+      release_grant(entry.peer, false);
+    // Requests whose own connection was redundant waited for this one: they
+    // try again on their own.
+    if (entry.peer.valid()) {
+      for (auto& [id, att] : attempts)
+        if (att.state == attempt_entry::phase::awaiting_other
+            && att.peer == entry.peer)
+          dial(id);
+    }
+    // spec §2.4: handshake failures on the accepting side produce no event.
+    if (!entry.attempt)
+      return finish_shutdown_if_idle();
+    auto j = attempts.find(*entry.attempt);
+    if (j == attempts.end())
+      return finish_shutdown_if_idle();
+    auto& att = j->second;
+    att.conn.reset();
+    auto peer = msg.peer.valid() ? msg.peer : entry.peer;
+    if (msg.redundant && peer.valid()) {
+      // The peer already has a connection with us (or one in progress):
+      // that counts as success once it is (or already was) established.
+      if (peers.count(peer) > 0)
+        return attempt_peered(*entry.attempt, peer);
+      for (auto& [conn, other] : pending) {
+        if (other.peer == peer) {
+          att.state = attempt_entry::phase::awaiting_other;
+          att.peer = peer;
+          return;
+        }
+      }
+    }
+    attempt_failed(*entry.attempt);
+  }
+
+  void on_peering_closed(const peering_closed_msg& msg) {
+    auto i = peers.find(msg.peer);
+    if (i == peers.end() || i->second.conn != msg.conn)
+      return;
+    auto entry = std::move(i->second);
+    peers.erase(i);
+    auto info = endpoint_info{msg.peer, entry.addr};
+    if (msg.removed_locally || entry.removing) {
+      std::string text = removed_text;
+      if (!msg.reason.empty())
+        text += " (" + msg.reason + ")";
+      emit(sc::peer_removed, info, std::move(text));
+    } else {
+      emit(sc::peer_lost, info, lost_text);
+    }
+    emit(sc::endpoint_unreachable, endpoint_info{msg.peer, std::nullopt},
+         unreachable_text);
+    for (auto& waiter : entry.unpeer_waiters)
+      fulfill(waiter, true);
+    if (entry.attempt) {
+      auto j = attempts.find(*entry.attempt);
+      if (j != attempts.end()) {
+        // spec §1.3: a lost outbound peering with retry > 0 reconnects; one
+        // that we ended ourselves does not.
+        if (!msg.removed_locally && !entry.removing && !shutting_down
+            && j->second.info.retry.count() > 0) {
+          j->second.ever_peered = true;
+          j->second.peer = endpoint_id{};
+          dial(*entry.attempt);
+        } else {
+          attempts.erase(j);
+        }
+      }
+    }
+    finish_shutdown_if_idle();
+  }
+
+  // -- connector -----------------------------------------------------------------
+
+  attempt_entry* find_attempt(const network_info& info, uint64_t* id_out) {
+    for (auto& [id, att] : attempts) {
+      if (att.info == info) {
+        if (id_out)
+          *id_out = id;
+        return &att;
+      }
+    }
+    return nullptr;
+  }
+
+  void on_peer(peer_msg& msg) {
+    auto resolve = [&](bool value) {
+      if (msg.done)
+        fulfill(msg.done, value);
+    };
+    if (shutting_down)
+      return resolve(false);
+    for (auto& [id, peer] : peers)
+      if (peer.addr == msg.info && has_flags(peer.flags, peer_flags::outbound))
+        return resolve(true);
+    uint64_t id = 0;
+    if (auto att = find_attempt(msg.info, &id)) {
+      if (msg.done)
+        att->waiters.push_back(msg.done);
+      att->info.retry = msg.info.retry;
+      if (att->state == attempt_entry::phase::waiting)
+        dial(id); // a new request does not wait for the retry timer
+      return;
+    }
+    id = next_attempt++;
+    auto& att = attempts[id];
+    att.info = msg.info;
+    if (msg.done)
+      att.waiters.push_back(msg.done);
+    dial(id);
+  }
+
+  void dial(uint64_t id) {
+    auto& att = attempts.at(id);
+    att.state = attempt_entry::phase::dialing;
+    ++att.timer_seq;
+    auto core = caf::actor_cast<caf::actor>(self);
+    auto timeout =
+      std::chrono::duration_cast<std::chrono::milliseconds>(cfg->connect_timeout);
+    net::dial(*io, att.info.address, att.info.port, timeout,
+              [core, id](std::shared_ptr<net::stream> stream,
+                         const std::error_code& err) {
+                caf::anon_send(core, dial_result_msg{id, std::move(stream), err});
+              });
+  }
+
+  void on_dial_result(dial_result_msg& msg) {
+    auto i = attempts.find(msg.attempt);
+    if (i == attempts.end() || i->second.state != attempt_entry::phase::dialing
+        || shutting_down) {
+      if (msg.stream)
+        msg.stream->abort();
+      return;
+    }
+    if (!msg.stream)
+      return attempt_failed(msg.attempt);
+    auto& att = i->second;
+    att.state = attempt_entry::phase::handshaking;
+    att.conn = start_peering(std::move(msg.stream),
+                             wire::handshake_role::initiator, att.info,
+                             msg.attempt);
+  }
+
+  void attempt_peered(uint64_t id, const endpoint_id& peer) {
+    auto i = attempts.find(id);
+    if (i == attempts.end())
+      return;
+    auto& att = i->second;
+    att.state = attempt_entry::phase::peered;
+    att.peer = peer;
+    att.ever_peered = true;
+    att.conn.reset();
+    for (auto& waiter : att.waiters)
+      fulfill(waiter, true);
+    att.waiters.clear();
+    // A redundant attempt does not own the peering: nothing to reconnect.
+    auto j = peers.find(peer);
+    if (j == peers.end() || j->second.attempt != id)
+      attempts.erase(i);
+  }
+
+  void attempt_failed(uint64_t id) {
+    auto i = attempts.find(id);
+    if (i == attempts.end())
+      return;
+    auto& att = i->second;
+    // spec §2.4: one peer_unavailable per failed attempt.
+    emit_error(ec::peer_unavailable, endpoint_info{endpoint_id{}, att.info},
+               unavailable_text);
+    // DESIGN.md §2: peer() returns false as soon as the first attempt fails.
+    for (auto& waiter : att.waiters)
+      fulfill(waiter, false);
+    att.waiters.clear();
+    att.conn.reset();
+    if (att.info.retry.count() <= 0 || shutting_down) {
+      attempts.erase(i);
+      return;
+    }
+    att.state = attempt_entry::phase::waiting;
+    auto seq = ++att.timer_seq;
+    // DESIGN.md §2: ±20 % jitter so that restarted hubs are not stormed.
+    std::uniform_real_distribution<double> jitter{1.0 - cfg->retry_jitter,
+                                                  1.0 + cfg->retry_jitter};
+    auto delay = std::chrono::duration_cast<timespan>(
+      std::chrono::duration<double>(att.info.retry) * jitter(rng));
+    self->delayed_send(self, delay, retry_timer_msg{id, seq});
+  }
+
+  void on_retry_timer(const retry_timer_msg& msg) {
+    auto i = attempts.find(msg.attempt);
+    if (i == attempts.end() || i->second.state != attempt_entry::phase::waiting
+        || i->second.timer_seq != msg.seq)
+      return;
+    dial(msg.attempt);
+  }
+
+  void on_unpeer(unpeer_msg& msg) {
+    auto resolve = [&](bool value) {
+      if (msg.done)
+        fulfill(msg.done, value);
+    };
+    for (auto& [id, peer] : peers) {
+      if (peer.addr != msg.info)
+        continue;
+      if (peer.attempt)
+        attempts.erase(*peer.attempt);
+      peer.attempt.reset();
+      if (msg.done)
+        peer.unpeer_waiters.push_back(msg.done);
+      if (!peer.removing) {
+        peer.removing = true;
+        self->send(peer.handle, bye_msg{});
+      }
+      return;
+    }
+    // DESIGN.md §2: unpeer cancels a pending or retrying attempt.
+    uint64_t id = 0;
+    if (auto att = find_attempt(msg.info, &id)) {
+      for (auto& waiter : att->waiters)
+        fulfill(waiter, false);
+      if (att->conn) {
+        auto j = pending.find(*att->conn);
+        if (j != pending.end()) {
+          j->second.attempt.reset();
+          self->send(j->second.handle, abort_msg{});
+        }
+      }
+      attempts.erase(id);
+      return resolve(true);
+    }
+    // spec §1.4 (with DESIGN.md §2's return value).
+    emit_error(ec::peer_invalid, endpoint_info{endpoint_id{}, msg.info},
+               invalid_text);
+    resolve(false);
+  }
+
+  std::vector<peer_info> list_peers() const {
+    std::vector<peer_info> result;
+    for (auto& [id, peer] : peers)
+      result.push_back(
+        peer_info{endpoint_info{id, peer.addr}, peer.flags, peer_status::peered});
+    for (auto& [conn, entry] : pending) {
+      bool again = false;
+      if (entry.attempt) {
+        auto i = attempts.find(*entry.attempt);
+        again = i != attempts.end() && i->second.ever_peered;
+      }
+      auto flags = peer_flags::remote
+                   | (entry.outbound ? peer_flags::outbound
+                                     : peer_flags::inbound);
+      result.push_back(peer_info{endpoint_info{entry.peer, entry.addr}, flags,
+                                 again ? peer_status::reconnecting
+                                       : peer_status::connecting});
+    }
+    for (auto& [id, att] : attempts) {
+      using ph = attempt_entry::phase;
+      if (att.state != ph::dialing && att.state != ph::waiting)
+        continue;
+      auto status = att.state == ph::waiting ? peer_status::disconnected
+                    : att.ever_peered        ? peer_status::reconnecting
+                                             : peer_status::connecting;
+      result.push_back(peer_info{endpoint_info{endpoint_id{}, att.info},
+                                 peer_flags::remote | peer_flags::outbound,
+                                 status});
+    }
+    return result;
+  }
+
+  // -- shutdown ----------------------------------------------------------------
+
+  void on_shutdown(promise_ptr<void> done) {
+    if (shutting_down) {
+      // A second request waits for the first.
+      if (done)
+        fulfill(done);
+      return;
+    }
+    shutting_down = true;
+    shutdown_done = std::move(done);
+    for (auto& lst : listeners)
+      lst->close();
+    listeners.clear();
+    for (auto& [id, att] : attempts)
+      for (auto& waiter : att.waiters)
+        fulfill(waiter, false);
+    attempts.clear();
+    for (auto& [conn, entry] : pending)
+      self->send(entry.handle, abort_msg{});
+    for (auto& [id, peer] : peers) {
+      peer.attempt.reset();
+      if (!peer.removing) {
+        peer.removing = true;
+        self->send(peer.handle, bye_msg{});
+      }
+    }
+    for (auto& [id, waiter] : peer_waiters)
+      fulfill(waiter, false);
+    peer_waiters.clear();
+    self->delayed_send(self, cfg->unpeer_timeout + 500ms,
+                       shutdown_timeout_msg{});
+    finish_shutdown_if_idle();
+  }
+
+  void finish_shutdown_if_idle() {
+    if (shutting_down && peers.empty() && pending.empty())
+      finish_shutdown();
+  }
+
+  void on_shutdown_timeout() {
+    if (!shutting_down)
+      return;
+    // Peers that did not finish their BYE in time: report them as removed
+    // (keeping the per-peer event order) and cut them off.
+    for (auto& [id, peer] : peers) {
+      self->send(peer.handle, abort_msg{});
+      emit(sc::peer_removed, endpoint_info{id, peer.addr}, removed_text);
+      emit(sc::endpoint_unreachable, endpoint_info{id, std::nullopt},
+           unreachable_text);
+      for (auto& waiter : peer.unpeer_waiters)
+        fulfill(waiter, true);
+    }
+    peers.clear();
+    for (auto& [conn, entry] : pending)
+      self->send(entry.handle, abort_msg{});
+    pending.clear();
+    finish_shutdown();
+  }
+
+  void finish_shutdown() {
+    for (auto& [id, sub] : subscribers) {
+      if (!sub.held.empty()) {
+        std::vector<data_message> rest{sub.held.begin(), sub.held.end()};
+        sub.held.clear();
+        sub.queue->push(rest.data(), rest.data() + rest.size());
+      }
+      sub.queue->close();
+    }
+    subscribers.clear();
+    if (shutdown_done) {
+      fulfill(shutdown_done);
+      shutdown_done.reset();
+    }
+    self->quit();
+  }
+};
+
+caf::behavior core_actor(caf::stateful_actor<core_state>* self,
+                         core_args args) {
+  auto& st = self->state;
+  st.cfg = std::move(args.cfg);
+  st.io = args.io;
+  // Cut-off peers and failed requests must not take the core down.
+  self->set_error_handler([](caf::scheduled_actor*, caf::error&) {});
+  self->set_down_handler([](caf::scheduled_actor*, caf::down_msg&) {});
+  return {
+    // -- I/O and peerings --
+    [self](accepted_msg& msg) {
+      self->state.on_accepted(std::move(msg.stream));
+    },
+    [self](dial_result_msg& msg) { self->state.on_dial_result(msg); },
+    [self](check_peer_msg& msg) { self->state.on_check_peer(msg); },
+    [self](handshake_done_msg& msg) { self->state.on_handshake_done(msg); },
+    [self](handshake_failed_msg& msg) {
+      self->state.on_handshake_failed(msg);
+    },
+    [self](inbound_batch_msg& msg) {
+      self->state.on_inbound(msg.peer, msg.msgs);
+    },
+    [self](peer_filter_msg& msg) {
+      auto& peers = self->state.peers;
+      if (auto i = peers.find(msg.peer); i != peers.end())
+        i->second.filter = std::move(msg.filter);
+    },
+    [self](peer_credit_msg& msg) {
+      auto& st = self->state;
+      if (auto i = st.peers.find(msg.peer); i != st.peers.end())
+        i->second.credit = std::min(i->second.credit + msg.count,
+                                    st.cfg->peer_buffer_size);
+    },
+    [self](peering_closed_msg& msg) { self->state.on_peering_closed(msg); },
+    [self](retry_timer_msg& msg) { self->state.on_retry_timer(msg); },
+    [self](shutdown_timeout_msg) { self->state.on_shutdown_timeout(); },
+    // -- endpoint API --
+    [self](add_listener_msg& msg) {
+      auto& st = self->state;
+      if (st.shutting_down)
+        msg.listener->close();
+      else
+        st.listeners.push_back(std::move(msg.listener));
+    },
+    [self](peer_msg& msg) { self->state.on_peer(msg); },
+    [self](unpeer_msg& msg) { self->state.on_unpeer(msg); },
+    [self](get_peers_msg& msg) {
+      fulfill(msg.done, self->state.list_peers());
+    },
+    [self](get_peer_filters_msg& msg) {
+      fulfill(msg.done, self->state.peer_filters());
+    },
+    [self](get_filter_msg& msg) { fulfill(msg.done, self->state.filter); },
+    [self](await_peer_msg& msg) {
+      auto& st = self->state;
+      if (st.peers.count(msg.peer) > 0)
+        fulfill(msg.done, true);
+      else if (st.shutting_down)
+        fulfill(msg.done, false);
+      else
+        st.peer_waiters.emplace(msg.peer, std::move(msg.done));
+    },
+    [self](subscribe_msg& msg) {
+      auto& st = self->state;
+      if (st.shutting_down) {
+        msg.queue->close();
+      } else {
+        auto& sub = st.subscribers[msg.id];
+        sub.filter = std::move(msg.filter);
+        sub.queue = std::move(msg.queue);
+        st.update_filter();
+      }
+      if (msg.done)
+        fulfill(msg.done);
+    },
+    [self](set_subscriber_filter_msg& msg) {
+      auto& st = self->state;
+      if (auto i = st.subscribers.find(msg.id); i != st.subscribers.end()) {
+        i->second.filter = std::move(msg.filter);
+        st.update_filter();
+      }
+      if (msg.done)
+        fulfill(msg.done);
+    },
+    [self](unsubscribe_msg& msg) {
+      auto& st = self->state;
+      if (auto i = st.subscribers.find(msg.id); i != st.subscribers.end()) {
+        i->second.queue->close();
+        st.subscribers.erase(i);
+      }
+    },
+    [self](subscriber_space_msg& msg) {
+      self->state.on_subscriber_space(msg.id);
+    },
+    [self](forward_msg& msg) {
+      auto& st = self->state;
+      st.forwarded.insert(st.forwarded.end(), msg.topics.begin(),
+                          msg.topics.end());
+      st.update_filter();
+    },
+    [self](publish_msg& msg) { self->state.on_publish(msg.msgs); },
+    [self](shutdown_msg& msg) { self->state.on_shutdown(std::move(msg.done)); },
+  };
+}
+
+} // namespace
+
+caf::actor spawn_core_actor(caf::actor_system& sys, core_args args) {
+  return sys.spawn(core_actor, std::move(args));
+}
+
+} // namespace broker::core

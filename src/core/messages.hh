@@ -1,0 +1,293 @@
+#pragma once
+
+// The messages exchanged between the endpoint facade, the core actor, the
+// peering actors and the I/O callbacks. Each is a plain struct; CAF
+// dispatches on the type. They never leave the process, so they are
+// whitelisted as "unsafe" (not serializable) message types.
+
+#include "broker/endpoint_id.hh"
+#include "broker/error.hh"
+#include "broker/filter_type.hh"
+#include "broker/network_info.hh"
+#include "broker/peer_info.hh"
+
+#include "core/node_message.hh"
+#include "net/listener.hh"
+#include "net/stream.hh"
+#include "wire/handshake.hh"
+
+#include <caf/allowed_unsafe_message_type.hpp>
+
+#include <cstdint>
+#include <future>
+#include <memory>
+#include <string>
+#include <system_error>
+#include <vector>
+
+namespace broker::core {
+
+class subscriber_queue;
+
+template <class T>
+using promise_ptr = std::shared_ptr<std::promise<T>>;
+
+/// Resolves `ptr` (if any) with `value`; a promise that was already
+/// resolved stays as it is.
+template <class T, class U>
+void fulfill(const promise_ptr<T>& ptr, U&& value) noexcept {
+  if (!ptr)
+    return;
+  try {
+    ptr->set_value(std::forward<U>(value));
+  } catch (const std::future_error&) {
+    // already satisfied
+  }
+}
+
+/// @copydoc fulfill
+inline void fulfill(const promise_ptr<void>& ptr) noexcept {
+  if (!ptr)
+    return;
+  try {
+    ptr->set_value();
+  } catch (const std::future_error&) {
+    // already satisfied
+  }
+}
+
+// -- I/O thread -> peering actor ----------------------------------------------
+
+/// Bytes arrived: the first `size` bytes of `chunk`.
+struct stream_data_msg {
+  net::byte_buffer chunk;
+  size_t size = 0;
+};
+
+/// Queued bytes left our buffers.
+struct stream_sent_msg {
+  size_t bytes = 0;
+};
+
+/// The stream is gone (empty reason: we closed it).
+struct stream_closed_msg {
+  std::error_code reason;
+};
+
+// -- peering actor -> self (timers) --------------------------------------------
+
+struct handshake_timeout_msg {};
+
+struct heartbeat_tick_msg {};
+
+struct bye_timeout_msg {};
+
+// -- peering actor <-> core actor ---------------------------------------------
+
+/// The handshake learned the peer's ID and asks whether to proceed (spec:
+/// upstream-broker.md §3.7). The core answers with `verdict_msg`.
+struct check_peer_msg {
+  uint64_t conn = 0;
+  endpoint_id peer;
+  bool originator = false;
+};
+
+struct verdict_msg {
+  wire::handshake_verdict verdict = wire::handshake_verdict::proceed;
+};
+
+/// The handshake completed; phase-3 messages from this peering follow.
+struct handshake_done_msg {
+  uint64_t conn = 0;
+  endpoint_id peer;
+  filter_type filter;
+};
+
+/// The handshake failed (the peering actor terminates).
+struct handshake_failed_msg {
+  uint64_t conn = 0;
+  endpoint_id peer;
+  ec code = ec::none;
+  std::string reason;
+  /// The peer told us the connection is redundant (drop_conn code 39).
+  bool redundant = false;
+};
+
+/// Data messages received from a peer, in order.
+struct inbound_batch_msg {
+  endpoint_id peer;
+  node_message_batch msgs;
+};
+
+/// A routing_update replaced the peer's filter.
+struct peer_filter_msg {
+  endpoint_id peer;
+  filter_type filter;
+};
+
+/// `count` messages left the peer's outbound buffer.
+struct peer_credit_msg {
+  endpoint_id peer;
+  size_t count = 0;
+};
+
+/// An established peering ended (the peering actor terminates).
+struct peering_closed_msg {
+  uint64_t conn = 0;
+  endpoint_id peer;
+  /// This side ended it (unpeer, shutdown, overflow, protocol violation).
+  bool removed_locally = false;
+  /// For forced local removals: why, e.g. "caf::sec::backpressure_overflow".
+  std::string reason;
+};
+
+/// Core -> peering actor: messages to send to the peer.
+struct outbound_batch_msg {
+  node_message_batch msgs;
+};
+
+/// Core -> peering actor: a new filter of ours to announce.
+struct announce_filter_msg {
+  filter_type filter;
+};
+
+/// Core -> peering actor: end the peering gracefully (flush, BYE).
+struct bye_msg {};
+
+/// Core -> peering actor: close now (shutdown deadline, redundant adoption).
+struct abort_msg {};
+
+// -- I/O thread -> core actor -------------------------------------------------
+
+/// A listener accepted a connection.
+struct accepted_msg {
+  std::shared_ptr<net::stream> stream;
+};
+
+/// An outbound connection attempt finished.
+struct dial_result_msg {
+  uint64_t attempt = 0;
+  std::shared_ptr<net::stream> stream;
+  std::error_code error;
+};
+
+// -- core actor -> self (timers) -----------------------------------------------
+
+struct retry_timer_msg {
+  uint64_t attempt = 0;
+  /// Matches `attempt_entry::timer_seq` unless the timer is stale.
+  uint64_t seq = 0;
+};
+
+struct shutdown_timeout_msg {};
+
+// -- endpoint facade -> core actor --------------------------------------------
+
+struct add_listener_msg {
+  std::shared_ptr<net::listener> listener;
+};
+
+struct peer_msg {
+  network_info info;
+  /// Resolved with `true` once peered, `false` when the first attempt fails
+  /// (DESIGN.md §2); may be null (peer_nosync).
+  promise_ptr<bool> done;
+};
+
+struct unpeer_msg {
+  network_info info;
+  promise_ptr<bool> done;
+};
+
+struct get_peers_msg {
+  promise_ptr<std::vector<peer_info>> done;
+};
+
+struct get_peer_filters_msg {
+  promise_ptr<filter_type> done;
+};
+
+struct get_filter_msg {
+  promise_ptr<filter_type> done;
+};
+
+struct await_peer_msg {
+  endpoint_id peer;
+  promise_ptr<bool> done;
+};
+
+struct subscribe_msg {
+  uint64_t id = 0;
+  filter_type filter;
+  std::shared_ptr<subscriber_queue> queue;
+  promise_ptr<void> done;
+};
+
+struct set_subscriber_filter_msg {
+  uint64_t id = 0;
+  filter_type filter;
+  promise_ptr<void> done;
+};
+
+struct unsubscribe_msg {
+  uint64_t id = 0;
+};
+
+/// A subscriber freed space after the core had to hold messages back.
+struct subscriber_space_msg {
+  uint64_t id = 0;
+};
+
+struct forward_msg {
+  std::vector<topic> topics;
+};
+
+struct publish_msg {
+  node_message_batch msgs;
+};
+
+struct shutdown_msg {
+  promise_ptr<void> done;
+};
+
+} // namespace broker::core
+
+#define BROKER_CORE_UNSAFE(name)                                               \
+  CAF_ALLOW_UNSAFE_MESSAGE_TYPE(broker::core::name)
+
+BROKER_CORE_UNSAFE(stream_data_msg)
+BROKER_CORE_UNSAFE(stream_sent_msg)
+BROKER_CORE_UNSAFE(stream_closed_msg)
+BROKER_CORE_UNSAFE(handshake_timeout_msg)
+BROKER_CORE_UNSAFE(heartbeat_tick_msg)
+BROKER_CORE_UNSAFE(bye_timeout_msg)
+BROKER_CORE_UNSAFE(check_peer_msg)
+BROKER_CORE_UNSAFE(verdict_msg)
+BROKER_CORE_UNSAFE(handshake_done_msg)
+BROKER_CORE_UNSAFE(handshake_failed_msg)
+BROKER_CORE_UNSAFE(inbound_batch_msg)
+BROKER_CORE_UNSAFE(peer_filter_msg)
+BROKER_CORE_UNSAFE(peer_credit_msg)
+BROKER_CORE_UNSAFE(peering_closed_msg)
+BROKER_CORE_UNSAFE(outbound_batch_msg)
+BROKER_CORE_UNSAFE(announce_filter_msg)
+BROKER_CORE_UNSAFE(bye_msg)
+BROKER_CORE_UNSAFE(abort_msg)
+BROKER_CORE_UNSAFE(accepted_msg)
+BROKER_CORE_UNSAFE(dial_result_msg)
+BROKER_CORE_UNSAFE(retry_timer_msg)
+BROKER_CORE_UNSAFE(shutdown_timeout_msg)
+BROKER_CORE_UNSAFE(add_listener_msg)
+BROKER_CORE_UNSAFE(peer_msg)
+BROKER_CORE_UNSAFE(unpeer_msg)
+BROKER_CORE_UNSAFE(get_peers_msg)
+BROKER_CORE_UNSAFE(get_peer_filters_msg)
+BROKER_CORE_UNSAFE(get_filter_msg)
+BROKER_CORE_UNSAFE(await_peer_msg)
+BROKER_CORE_UNSAFE(subscribe_msg)
+BROKER_CORE_UNSAFE(set_subscriber_filter_msg)
+BROKER_CORE_UNSAFE(unsubscribe_msg)
+BROKER_CORE_UNSAFE(subscriber_space_msg)
+BROKER_CORE_UNSAFE(forward_msg)
+BROKER_CORE_UNSAFE(publish_msg)
+BROKER_CORE_UNSAFE(shutdown_msg)

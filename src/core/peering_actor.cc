@@ -1,0 +1,493 @@
+#include "core/peering_actor.hh"
+
+#include "core/messages.hh"
+#include "format/bin.hh"
+#include "wire/envelope.hh"
+#include "wire/frame.hh"
+
+#include <caf/actor_system.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/send.hpp>
+#include <caf/stateful_actor.hpp>
+
+#include <chrono>
+#include <deque>
+#include <optional>
+#include <random>
+
+namespace broker::core {
+
+namespace {
+
+namespace bin = format::bin::v1;
+
+using clock_type = std::chrono::steady_clock;
+
+/// Encoded bytes per write handed to the stream.
+constexpr size_t write_batch_bytes = 64 * 1024;
+
+/// Encoded bytes a peering may have queued in its stream before it stops
+/// encoding more (the rest waits, as messages, in the outbound buffer).
+constexpr size_t max_in_flight_bytes = 256 * 1024;
+
+/// Prefix of our heartbeat pings; any ping is answered by upstream with an
+/// identical pong, so this is wire compatible (DESIGN.md §2).
+constexpr std::string_view heartbeat_prefix = "HB";
+
+/// Forwards stream events from the I/O thread into the actor's mailbox.
+class stream_bridge final : public net::stream_handler {
+public:
+  explicit stream_bridge(caf::actor self) : self_(std::move(self)) {}
+
+  void on_data(net::byte_buffer chunk, size_t size) override {
+    caf::anon_send(self_, stream_data_msg{std::move(chunk), size});
+  }
+
+  void on_sent(size_t bytes) override {
+    caf::anon_send(self_, stream_sent_msg{bytes});
+  }
+
+  void on_closed(const std::error_code& reason) override {
+    caf::anon_send(self_, stream_closed_msg{reason});
+  }
+
+private:
+  caf::actor self_;
+};
+
+enum class phase : uint8_t {
+  handshake,
+  established,
+  /// Waiting for the stream to close; nothing more is sent or delivered.
+  closing,
+};
+
+enum class bye_phase : uint8_t {
+  none,
+  /// Flushing the outbound buffer before the BYE ping.
+  flushing,
+  /// BYE ping sent, waiting for its pong.
+  sent,
+  /// Pong received (or timed out), closing.
+  done,
+};
+
+struct peering_state {
+  static inline const char* name = "broker.peering";
+
+  using actor_ptr = caf::stateful_actor<peering_state>*;
+
+  actor_ptr self = nullptr;
+  caf::actor core;
+  uint64_t conn = 0;
+  std::shared_ptr<net::stream> stream;
+  std::shared_ptr<const settings> cfg;
+  std::optional<wire::handshake> hs;
+  wire::frame_reader reader;
+  phase ph = phase::handshake;
+  endpoint_id peer;
+  std::deque<node_message> outq;
+  size_t in_flight = 0;
+  clock_type::time_point last_received;
+  clock_type::time_point last_ping;
+  uint64_t ping_count = 0;
+  bye_phase bye = bye_phase::none;
+  uint64_t bye_id = 0;
+  /// Set when this side ends the peering.
+  bool removing = false;
+  /// Set when this side detects that the peer is gone (heartbeat timeout).
+  bool lost = false;
+  std::string removal_reason;
+  bool reported = false;
+  uint64_t dropped = 0;
+  uint64_t malformed = 0;
+
+  peering_state(actor_ptr ptr) : self(ptr) {}
+
+  ~peering_state() {
+    if (stream)
+      stream->abort();
+  }
+
+  const endpoint_id& own_id() const { return cfg->id; }
+
+  // -- handshake ---------------------------------------------------------------
+
+  void start(peering_args& args) {
+    core = std::move(args.core);
+    conn = args.conn;
+    stream = std::move(args.stream);
+    cfg = std::move(args.cfg);
+    reader = wire::frame_reader{cfg->max_frame_size};
+    reader.allow_empty_frames(false);
+    last_received = clock_type::now();
+    // If the core goes away (shutdown deadline), so do we.
+    self->monitor(core);
+    self->set_down_handler(
+      [](caf::scheduled_actor* ptr, caf::down_msg&) { ptr->quit(); });
+    auto bridge =
+      std::make_shared<stream_bridge>(caf::actor_cast<caf::actor>(self));
+    stream->start(std::move(bridge));
+    hs.emplace(args.role, own_id(), std::move(args.filter));
+    wire::handshake_actions act;
+    hs->start(act);
+    apply(act);
+    self->delayed_send(self, cfg->handshake_timeout, handshake_timeout_msg{});
+  }
+
+  void apply(wire::handshake_actions& act) {
+    if (!act.output.empty())
+      stream->write(std::move(act.output));
+    if (act.check_peer)
+      self->send(core, check_peer_msg{conn, hs->peer_id(), hs->is_originator()});
+    if (hs->failed())
+      fail_handshake(hs->error_code(), hs->error_reason(),
+                     hs->failed_redundant());
+    else if (hs->done())
+      complete_handshake();
+  }
+
+  void fail_handshake(ec code, std::string reason, bool redundant) {
+    if (ph != phase::handshake)
+      return;
+    ph = phase::closing;
+    report_handshake_failure(code, std::move(reason), redundant);
+    // Graceful: a drop_conn we queued still reaches the peer.
+    stream->close();
+  }
+
+  void report_handshake_failure(ec code, std::string reason, bool redundant) {
+    if (reported)
+      return;
+    reported = true;
+    auto id = hs ? hs->peer_id() : endpoint_id{};
+    self->send(core, handshake_failed_msg{conn, id, code, std::move(reason),
+                                          redundant});
+  }
+
+  void complete_handshake() {
+    ph = phase::established;
+    peer = hs->peer_id();
+    self->send(core, handshake_done_msg{conn, peer, hs->peer_filter()});
+    hs.reset();
+    reader.allow_empty_frames(true);
+    last_received = clock_type::now();
+    self->delayed_send(self, cfg->heartbeat_interval, heartbeat_tick_msg{});
+  }
+
+  // -- inbound -----------------------------------------------------------------
+
+  void on_data(bin::byte_span chunk) {
+    last_received = clock_type::now();
+    std::string err;
+    if (ph == phase::handshake) {
+      auto ok = reader.feed(
+        chunk,
+        [this](bin::byte_span frame) {
+          wire::handshake_actions act;
+          hs->on_frame(frame, act);
+          apply(act);
+          return ph == phase::handshake;
+        },
+        err);
+      if (!ok) {
+        // Oversized or empty frame before the handshake completed.
+        net::byte_buffer out;
+        wire::encode(wire::make_drop_conn_msg(own_id(), ec::invalid_message,
+                                              err),
+                     out);
+        stream->write(std::move(out));
+        fail_handshake(ec::invalid_message, err, false);
+        return;
+      }
+      if (ph != phase::established)
+        return;
+      // The rest of the chunk (if any) is buffered in the reader.
+      chunk = bin::byte_span{};
+    }
+    if (ph != phase::established)
+      return;
+    node_message_batch batch;
+    auto ok = reader.feed(
+      chunk, [&](bin::byte_span frame) { on_envelope(frame, batch); }, err);
+    deliver(batch);
+    if (!ok)
+      remove_locally(err);
+  }
+
+  void deliver(node_message_batch& batch) {
+    if (batch.empty())
+      return;
+    self->send(core, inbound_batch_msg{peer, std::move(batch)});
+    batch.clear();
+  }
+
+  void on_envelope(bin::byte_span frame, node_message_batch& batch) {
+    if (ph != phase::established)
+      return;
+    wire::envelope_view env;
+    std::string err;
+    if (!wire::parse_envelope(frame, env, err)) {
+      // spec: upstream-broker.md §4.5: drop the message, keep the peering.
+      ++malformed;
+      return;
+    }
+    switch (env.type) {
+      case wire::envelope_type::data: {
+        data value;
+        bin::decode_error derr;
+        if (!bin::decode(env.payload, value, derr)) {
+          ++malformed;
+          return;
+        }
+        // The last hop is the peer we got it from, whatever the field says.
+        batch.push_back(node_message{
+          make_data_message(topic{std::string{env.topic}}, std::move(value)),
+          peer, env.receiver, env.ttl});
+        return;
+      }
+      case wire::envelope_type::routing_update: {
+        filter_type filter;
+        if (!wire::parse_routing_update(env.payload, filter, err)) {
+          ++malformed;
+          return;
+        }
+        deliver(batch); // keep the order of data and filter changes
+        self->send(core, peer_filter_msg{peer, std::move(filter)});
+        return;
+      }
+      case wire::envelope_type::ping: {
+        net::byte_buffer out;
+        wire::write_pong_reply(env, out);
+        stream->write(std::move(out));
+        return;
+      }
+      case wire::envelope_type::pong: {
+        uint64_t id = 0;
+        if (bye == bye_phase::sent && wire::is_bye_payload(env.payload, id)
+            && id == bye_id) {
+          bye = bye_phase::done;
+          ph = phase::closing;
+          stream->close();
+        }
+        return;
+      }
+      case wire::envelope_type::command:
+        // Data stores are not supported yet: command traffic is dropped.
+        ++malformed;
+        return;
+    }
+  }
+
+  // -- outbound ----------------------------------------------------------------
+
+  void on_outbound(node_message_batch& msgs) {
+    if (ph != phase::established || bye != bye_phase::none) {
+      credit(msgs.size());
+      return;
+    }
+    size_t freed = 0;
+    for (auto& msg : msgs) {
+      if (outq.size() >= cfg->peer_buffer_size) {
+        switch (cfg->peer_overflow_policy) {
+          case overflow_policy::disconnect:
+            remove_locally("caf::sec::backpressure_overflow");
+            return;
+          case overflow_policy::drop_newest:
+            ++dropped;
+            ++freed;
+            continue;
+          case overflow_policy::drop_oldest:
+            outq.pop_front();
+            ++dropped;
+            ++freed;
+            break;
+        }
+      }
+      outq.push_back(std::move(msg));
+    }
+    credit(freed);
+    flush();
+  }
+
+  void flush() {
+    if (ph != phase::established)
+      return;
+    size_t released = 0;
+    while (!outq.empty() && in_flight < max_in_flight_bytes) {
+      net::byte_buffer buf;
+      buf.reserve(write_batch_bytes + 1024);
+      while (!outq.empty() && buf.size() < write_batch_bytes) {
+        auto& msg = outq.front();
+        wire::write_data_envelope(own_id(), msg.receiver, msg.ttl,
+                                  get_topic(msg.content).string(),
+                                  get_data(msg.content), buf);
+        outq.pop_front();
+        ++released;
+      }
+      in_flight += buf.size();
+      stream->write(std::move(buf));
+    }
+    credit(released);
+    if (outq.empty() && bye == bye_phase::flushing)
+      send_bye();
+  }
+
+  void credit(size_t n) {
+    if (n > 0 && ph != phase::handshake)
+      self->send(core, peer_credit_msg{peer, n});
+  }
+
+  void announce(const filter_type& filter) {
+    if (ph != phase::established)
+      return;
+    net::byte_buffer out;
+    wire::write_routing_update(own_id(), peer, filter, out);
+    stream->write(std::move(out));
+  }
+
+  // -- heartbeat ---------------------------------------------------------------
+
+  void on_tick() {
+    if (ph != phase::established)
+      return;
+    auto now = clock_type::now();
+    if (now - last_received > cfg->heartbeat_timeout) {
+      lost = true;
+      ph = phase::closing;
+      stream->abort();
+      return;
+    }
+    if (now - last_received >= cfg->heartbeat_interval
+        && now - last_ping >= cfg->heartbeat_interval) {
+      last_ping = now;
+      net::byte_buffer payload{heartbeat_prefix.begin(),
+                               heartbeat_prefix.end()};
+      bin::write_u64(++ping_count, payload);
+      net::byte_buffer out;
+      wire::write_ping(own_id(), peer, bin::byte_span{payload}, out);
+      stream->write(std::move(out));
+    }
+    self->delayed_send(self, cfg->heartbeat_interval, heartbeat_tick_msg{});
+  }
+
+  // -- ending ------------------------------------------------------------------
+
+  void start_bye() {
+    if (ph != phase::established || bye != bye_phase::none) {
+      if (ph == phase::handshake)
+        abort_now();
+      return;
+    }
+    removing = true;
+    bye = bye_phase::flushing;
+    self->delayed_send(self, cfg->unpeer_timeout, bye_timeout_msg{});
+    flush();
+  }
+
+  void send_bye() {
+    static thread_local std::minstd_rand rng{std::random_device{}()};
+    bye_id = (uint64_t{rng()} << 32) | rng();
+    bye = bye_phase::sent;
+    net::byte_buffer out;
+    auto payload = wire::make_bye_payload(bye_id);
+    wire::write_ping(own_id(), peer, wire::as_span(payload), out);
+    stream->write(std::move(out));
+  }
+
+  void on_bye_timeout() {
+    if (bye == bye_phase::flushing || bye == bye_phase::sent) {
+      bye = bye_phase::done;
+      ph = phase::closing;
+      stream->abort();
+    }
+  }
+
+  /// This side ends the peering now (overflow, protocol violation).
+  void remove_locally(std::string reason) {
+    if (ph == phase::closing)
+      return;
+    removing = true;
+    removal_reason = std::move(reason);
+    ph = phase::closing;
+    credit(outq.size());
+    outq.clear();
+    stream->abort();
+  }
+
+  void abort_now() {
+    if (ph == phase::handshake)
+      report_handshake_failure(ec::shutting_down, "aborted", false);
+    removing = true;
+    ph = phase::closing;
+    stream->abort();
+  }
+
+  void on_closed(const std::error_code& reason) {
+    if (hs || (!reported && peer == endpoint_id{})) {
+      auto what = std::string{"connection closed during the handshake"};
+      if (reason)
+        what += ": " + reason.message();
+      report_handshake_failure(ec::peer_disconnect_during_handshake, what,
+                               false);
+    } else if (!reported) {
+      reported = true;
+      self->send(core, peering_closed_msg{conn, peer, removing && !lost,
+                                          removal_reason});
+    }
+    self->quit();
+  }
+};
+
+caf::behavior peering_actor(caf::stateful_actor<peering_state>* self,
+                            peering_args args) {
+  self->state.start(args);
+  return {
+    [self](stream_data_msg& msg) {
+      auto& st = self->state;
+      st.on_data(bin::byte_span{msg.chunk.data(), msg.size});
+      st.stream->release(std::move(msg.chunk));
+    },
+    [self](stream_sent_msg& msg) {
+      auto& st = self->state;
+      st.in_flight -= std::min(st.in_flight, msg.bytes);
+      st.flush();
+    },
+    [self](stream_closed_msg& msg) { self->state.on_closed(msg.reason); },
+    [self](verdict_msg& msg) {
+      auto& st = self->state;
+      if (st.ph != phase::handshake || !st.hs)
+        return;
+      wire::handshake_actions act;
+      st.hs->on_verdict(msg.verdict, act);
+      st.apply(act);
+      if (st.ph == phase::established) // frames buffered behind the verdict
+        st.on_data(bin::byte_span{});
+    },
+    [self](handshake_timeout_msg) {
+      auto& st = self->state;
+      if (st.ph != phase::handshake || !st.hs)
+        return;
+      wire::handshake_actions act;
+      st.hs->on_timeout(act, std::chrono::duration_cast<std::chrono::milliseconds>(
+                               st.cfg->handshake_timeout));
+      st.apply(act);
+      if (st.ph == phase::handshake) // the machine must fail; make sure
+        st.fail_handshake(ec::peer_timeout, "handshake timed out", false);
+    },
+    [self](outbound_batch_msg& msg) { self->state.on_outbound(msg.msgs); },
+    [self](announce_filter_msg& msg) { self->state.announce(msg.filter); },
+    [self](heartbeat_tick_msg) { self->state.on_tick(); },
+    [self](bye_msg) { self->state.start_bye(); },
+    [self](bye_timeout_msg) { self->state.on_bye_timeout(); },
+    [self](abort_msg) { self->state.abort_now(); },
+  };
+}
+
+} // namespace
+
+caf::actor spawn_peering_actor(caf::actor_system& sys, peering_args args) {
+  return sys.spawn(peering_actor, std::move(args));
+}
+
+} // namespace broker::core

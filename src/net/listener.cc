@@ -1,0 +1,131 @@
+#include "net/listener.hh"
+
+#include "net/asio.hh"
+#include "net/tcp_stream.hh"
+
+#include <boost/asio/ip/v6_only.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <future>
+
+namespace broker::net {
+
+struct listener::impl : std::enable_shared_from_this<listener::impl> {
+  explicit impl(asio::io_context& ctx) : acceptor(ctx) {}
+
+  void accept_next() {
+    auto self = shared_from_this();
+    acceptor.async_accept(
+      [self](const boost::system::error_code& err, asio::ip::tcp::socket sock) {
+        if (err == asio::error::operation_aborted || !self->acceptor.is_open())
+          return;
+        if (!err)
+          self->on_accept(std::make_shared<tcp_stream>(std::move(sock)));
+        // Transient errors (EMFILE, ECONNABORTED, ...) must not end the
+        // listener: keep accepting.
+        self->accept_next();
+      });
+  }
+
+  asio::ip::tcp::acceptor acceptor;
+  accept_handler on_accept;
+  uint16_t port = 0;
+};
+
+listener::listener(std::unique_ptr<impl> ptr) : impl_(std::move(ptr)) {}
+
+listener::~listener() {
+  close();
+}
+
+uint16_t listener::port() const noexcept {
+  return impl_->port;
+}
+
+void listener::close() {
+  auto ptr = impl_;
+  asio::post(ptr->acceptor.get_executor(), [ptr] {
+    boost::system::error_code ignored;
+    ptr->acceptor.close(ignored);
+  });
+}
+
+namespace {
+
+/// Opens, binds and starts an acceptor; runs on the I/O thread.
+void bind_acceptor(listener::impl& ptr, const asio::ip::tcp::endpoint& ep,
+                   bool reuse_addr, boost::system::error_code& err) {
+  auto& acc = ptr.acceptor;
+  acc.open(ep.protocol(), err);
+  if (err)
+    return;
+  if (reuse_addr) {
+    acc.set_option(asio::socket_base::reuse_address{true}, err);
+    if (err)
+      return;
+  }
+  // An unspecified IPv6 address accepts IPv4 too (dual-stack).
+  if (ep.address().is_v6() && ep.address().is_unspecified()) {
+    boost::system::error_code ignored;
+    acc.set_option(asio::ip::v6_only{false}, ignored);
+  }
+  acc.bind(ep, err);
+  if (err)
+    return;
+  acc.listen(asio::socket_base::max_listen_connections, err);
+  if (err)
+    return;
+  ptr.port = acc.local_endpoint(err).port();
+}
+
+} // namespace
+
+std::shared_ptr<listener>
+listener::open(io_runtime& io, const std::string& address, uint16_t port,
+               bool reuse_addr, accept_handler on_accept, std::error_code& err,
+               std::string& what) {
+  auto& ctx = io.native().context;
+  auto where = (address.empty() ? std::string{"[::]"} : address) + ":"
+               + std::to_string(port);
+  // Resolve the address (numeric or a host name) before binding.
+  asio::ip::tcp::endpoint ep;
+  boost::system::error_code berr;
+  if (address.empty()) {
+    ep = asio::ip::tcp::endpoint{asio::ip::address_v6::any(), port};
+  } else if (auto addr = asio::ip::make_address(address, berr); !berr) {
+    ep = asio::ip::tcp::endpoint{addr, port};
+  } else {
+    asio::ip::tcp::resolver resolver{ctx};
+    auto results = resolver.resolve(address, std::to_string(port),
+                                    asio::ip::resolver_base::passive, berr);
+    if (berr || results.empty()) {
+      err = berr ? std::error_code{berr}
+                 : std::make_error_code(std::errc::address_not_available);
+      what = "cannot resolve listen address " + where + ": " + err.message();
+      return nullptr;
+    }
+    ep = results.begin()->endpoint();
+  }
+  auto result = std::make_shared<listener>(std::make_unique<impl>(ctx));
+  auto ptr = result->impl_;
+  ptr->on_accept = std::move(on_accept);
+  // The acceptor belongs to the I/O thread: set it up there and wait.
+  std::promise<boost::system::error_code> bound;
+  asio::post(ctx, [&bound, ptr, ep, reuse_addr] {
+    boost::system::error_code bind_err;
+    bind_acceptor(*ptr, ep, reuse_addr, bind_err);
+    if (!bind_err)
+      ptr->accept_next();
+    bound.set_value(bind_err);
+  });
+  berr = bound.get_future().get();
+  if (berr) {
+    err = berr;
+    what = "cannot listen on " + where + ": " + berr.message();
+    return nullptr;
+  }
+  return result;
+}
+
+} // namespace broker::net
