@@ -4,6 +4,7 @@
 #include "core/core_actor.hh"
 #include "core/facade.hh"
 #include "core/messages.hh"
+#include "core/scheduler.hh"
 #include "net/io_runtime.hh"
 #include "net/listener.hh"
 
@@ -170,6 +171,7 @@ endpoint::endpoint(configuration config, endpoint_id id)
   impl_->io = std::make_unique<net::io_runtime>(1);
   impl_->sys_cfg = std::make_unique<caf::actor_system_config>();
   impl_->sys_cfg->set("scheduler.max-threads", threads);
+  core::use_lean_scheduler(*impl_->sys_cfg);
   impl_->sys = std::make_unique<caf::actor_system>(*impl_->sys_cfg);
   auto core = core::spawn_core_actor(*impl_->sys,
                                      core::core_args{impl_->cfg, impl_->io.get()});

@@ -1,0 +1,256 @@
+#include "core/scheduler.hh"
+
+#include <caf/detail/simple_actor_clock.hpp>
+#include <caf/execution_unit.hpp>
+#include <caf/resumable.hpp>
+#include <caf/scheduler/abstract_coordinator.hpp>
+
+#include <pthread.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace broker::core {
+
+namespace {
+
+using caf::resumable;
+
+/// A thread-safe CAF clock that does not own a thread: whoever waits for
+/// work also waits for `next_deadline()` and then calls `dispatch()`.
+class lean_clock final : public caf::detail::simple_actor_clock {
+public:
+  using super = caf::detail::simple_actor_clock;
+
+  /// `wakeup` is called (without locks held) when a new timer became the
+  /// earliest one, so that a sleeping worker re-computes its deadline.
+  explicit lean_clock(std::function<void()> wakeup)
+    : wakeup_(std::move(wakeup)) {}
+
+  /// The earliest deadline, or `time_point::max()` if nothing is scheduled.
+  time_point next_deadline() const noexcept {
+    return time_point{duration_type{next_.load(std::memory_order_acquire)}};
+  }
+
+  /// Ships every due event.
+  void dispatch() {
+    if (next_deadline() > now())
+      return;
+    std::lock_guard guard{mtx_};
+    trigger_expired_timeouts();
+    update_next();
+  }
+
+  void set_ordinary_timeout(time_point t, caf::abstract_actor* self,
+                            caf::atom_value type, uint64_t id) override {
+    locked([&] { super::set_ordinary_timeout(t, self, type, id); });
+  }
+
+  void set_multi_timeout(time_point t, caf::abstract_actor* self,
+                         caf::atom_value type, uint64_t id) override {
+    locked([&] { super::set_multi_timeout(t, self, type, id); });
+  }
+
+  void set_request_timeout(time_point t, caf::abstract_actor* self,
+                           caf::message_id id) override {
+    locked([&] { super::set_request_timeout(t, self, id); });
+  }
+
+  void cancel_ordinary_timeout(caf::abstract_actor* self,
+                               caf::atom_value type) override {
+    locked([&] { super::cancel_ordinary_timeout(self, type); });
+  }
+
+  void cancel_request_timeout(caf::abstract_actor* self,
+                              caf::message_id id) override {
+    locked([&] { super::cancel_request_timeout(self, id); });
+  }
+
+  void cancel_timeouts(caf::abstract_actor* self) override {
+    locked([&] { super::cancel_timeouts(self); });
+  }
+
+  void schedule_message(time_point t, caf::strong_actor_ptr receiver,
+                        caf::mailbox_element_ptr content) override {
+    locked([&] {
+      super::schedule_message(t, std::move(receiver), std::move(content));
+    });
+  }
+
+  void schedule_message(time_point t, caf::group target,
+                        caf::strong_actor_ptr sender,
+                        caf::message content) override {
+    locked([&] {
+      super::schedule_message(t, std::move(target), std::move(sender),
+                              std::move(content));
+    });
+  }
+
+  void cancel_all() override {
+    locked([&] { super::cancel_all(); });
+  }
+
+private:
+  template <class F>
+  void locked(F f) {
+    bool earlier = false;
+    {
+      // Recursive: shipping an event may release the last reference to an
+      // actor whose cleanup cancels its timeouts.
+      std::lock_guard guard{mtx_};
+      auto before = next_.load(std::memory_order_relaxed);
+      f();
+      update_next();
+      earlier = next_.load(std::memory_order_relaxed) < before;
+    }
+    if (earlier)
+      wakeup_();
+  }
+
+  /// Requires the lock.
+  void update_next() {
+    auto next = schedule().empty() ? time_point::max()
+                                   : schedule().begin()->first;
+    next_.store(next.time_since_epoch().count(), std::memory_order_release);
+  }
+
+  std::recursive_mutex mtx_;
+  std::atomic<duration_type::rep> next_{
+    time_point::max().time_since_epoch().count()};
+  std::function<void()> wakeup_;
+};
+
+/// Runs actors on a fixed set of threads sharing one job queue.
+class lean_coordinator final : public caf::scheduler::abstract_coordinator {
+public:
+  using super = caf::scheduler::abstract_coordinator;
+
+  explicit lean_coordinator(caf::actor_system& sys)
+    : super(sys), clock_([this] { wake_one(); }) {}
+
+  void enqueue(resumable* job) override {
+    {
+      std::lock_guard guard{mtx_};
+      jobs_.push_back(job);
+    }
+    cv_.notify_one();
+  }
+
+  caf::actor_clock& clock() noexcept override { return clock_; }
+
+protected:
+  void start() override {
+    auto num = std::max<size_t>(num_workers(), 1);
+    for (size_t i = 0; i < num; ++i)
+      workers_.emplace_back(std::make_unique<worker>(this));
+    for (auto& w : workers_)
+      w->thread = std::thread{[this, ptr = w.get()] { run(ptr); }};
+  }
+
+  void stop() override {
+    {
+      std::lock_guard guard{mtx_};
+      stopping_ = true;
+    }
+    cv_.notify_all();
+    for (auto& w : workers_)
+      if (w->thread.joinable())
+        w->thread.join();
+    clock_.cancel_all();
+    std::deque<resumable*> rest;
+    {
+      std::lock_guard guard{mtx_};
+      rest.swap(jobs_);
+    }
+    for (auto job : rest)
+      cleanup_and_release(job);
+  }
+
+private:
+  struct worker final : caf::execution_unit {
+    explicit worker(lean_coordinator* parent)
+      : execution_unit(&parent->system()), parent(parent) {}
+
+    void exec_later(resumable* job) override { parent->enqueue(job); }
+
+    lean_coordinator* parent;
+    std::thread thread;
+  };
+
+  void wake_one() {
+    { std::lock_guard guard{mtx_}; }
+    cv_.notify_one();
+  }
+
+  /// Takes the next job, or `nullptr` when a timer is due (or on stop).
+  resumable* next_job(bool& stop) {
+    std::unique_lock guard{mtx_};
+    for (;;) {
+      if (!jobs_.empty()) {
+        auto job = jobs_.front();
+        jobs_.pop_front();
+        return job;
+      }
+      if (stopping_) {
+        stop = true;
+        return nullptr;
+      }
+      auto deadline = clock_.next_deadline();
+      if (deadline <= clock_.now())
+        return nullptr;
+      if (deadline == caf::actor_clock::time_point::max())
+        cv_.wait(guard);
+      else
+        cv_.wait_until(guard, deadline);
+    }
+  }
+
+  void run(worker* self) {
+    pthread_setname_np(pthread_self(), "broker.actor");
+    system().thread_started();
+    for (;;) {
+      bool stop = false;
+      auto job = next_job(stop);
+      if (stop)
+        break;
+      clock_.dispatch();
+      if (job == nullptr)
+        continue;
+      switch (job->resume(self, max_throughput())) {
+        case resumable::resume_later:
+          enqueue(job);
+          break;
+        case resumable::done:
+        case resumable::awaiting_message:
+          intrusive_ptr_release(job);
+          break;
+        case resumable::shutdown_execution_unit:
+          break;
+      }
+    }
+    system().thread_terminates();
+  }
+
+  std::mutex mtx_;
+  std::condition_variable cv_;
+  std::deque<resumable*> jobs_;
+  bool stopping_ = false;
+  lean_clock clock_;
+  std::vector<std::unique_ptr<worker>> workers_;
+};
+
+} // namespace
+
+void use_lean_scheduler(caf::actor_system_config& cfg) {
+  cfg.module_factories.push_back(
+    [](caf::actor_system& sys) -> caf::actor_system::module* {
+      return new lean_coordinator(sys);
+    });
+}
+
+} // namespace broker::core
