@@ -51,7 +51,7 @@ int main(int argc, char** argv) {
     broker::vector args{broker::data{broker::count{i}},
                         broker::data{std::string(payload_size, 'x')}};
     messages.emplace_back(
-      broker::zeek::Event{"ping", std::move(args)}.move_data());
+        broker::zeek::Event{"ping", std::move(args)}.move_data());
   }
   // Encode: one reused buffer, as a sender appends into its write buffer.
   bin::byte_buffer buf;
@@ -75,13 +75,16 @@ int main(int argc, char** argv) {
   for (size_t i = 0; i < num_messages; ++i)
     num_ok += bin::decode(frames[i % pool_size], result, err) ? 1 : 0;
   auto decode_time = clock_type::now() - start;
-  if (num_ok != num_messages || result != messages[(num_messages - 1) % pool_size]) {
+  if (num_ok != num_messages ||
+      result != messages[(num_messages - 1) % pool_size]) {
     std::fprintf(stderr, "decode failed: %s\n", err.reason.c_str());
     return EXIT_FAILURE;
   }
   std::printf("messages: %zu (%zu bytes each)\n", num_messages,
               total_bytes / num_messages);
-  std::printf("encode: %.1f ns/msg\n", ns_per_message(encode_time, num_messages));
-  std::printf("decode: %.1f ns/msg\n", ns_per_message(decode_time, num_messages));
+  std::printf("encode: %.1f ns/msg\n",
+              ns_per_message(encode_time, num_messages));
+  std::printf("decode: %.1f ns/msg\n",
+              ns_per_message(decode_time, num_messages));
   return EXIT_SUCCESS;
 }

@@ -18,7 +18,8 @@ using namespace std::chrono_literals;
 
 namespace {
 
-void print_event(const char* who, const broker::status_subscriber::value_type& x) {
+void print_event(const char* who,
+                 const broker::status_subscriber::value_type& x) {
   if (auto st = std::get_if<broker::status>(&x))
     std::cout << who << ": status " << *st << std::endl;
   else if (auto err = std::get_if<broker::error>(&x))

@@ -3,9 +3,9 @@
 #include <arpa/inet.h>
 
 #include <algorithm>
+#include <cstring>
 #include <functional>
 #include <string_view>
-#include <cstring>
 
 namespace broker {
 
@@ -13,7 +13,7 @@ namespace {
 
 /// Bytes 0..9 are zero and bytes 10..11 are 0xff in an IPv4-mapped IPv6
 /// address (RFC 4291 §2.5.5.2).
-constexpr uint8_t v4_mapped_prefix[12] = {0, 0, 0, 0, 0, 0,
+constexpr uint8_t v4_mapped_prefix[12] = {0, 0, 0, 0, 0,    0,
                                           0, 0, 0, 0, 0xff, 0xff};
 
 /// Offset of the embedded IPv4 address inside the 16 bytes.
@@ -92,7 +92,7 @@ void append_v6(const address::byte_array& bytes, std::string& str) {
 } // namespace
 
 address::address(const uint32_t* words, family fam, byte_order order) noexcept
-  : bytes_{} {
+    : bytes_{} {
   if (fam == family::ipv4) {
     std::copy(std::begin(v4_mapped_prefix), std::end(v4_mapped_prefix),
               bytes_.begin());
@@ -144,8 +144,8 @@ void convert(const address& x, std::string& str) {
 bool convert(const std::string& str, address& x) noexcept {
   // inet_pton wants a C string: reject embedded NULs and oversized input
   // before copying into a fixed buffer.
-  if (str.empty() || str.size() > max_address_text
-      || str.find('\0') != std::string::npos)
+  if (str.empty() || str.size() > max_address_text ||
+      str.find('\0') != std::string::npos)
     return false;
   char buf[max_address_text + 1];
   std::memcpy(buf, str.data(), str.size());

@@ -11,11 +11,11 @@ namespace {
 /// Environment variables we read, and the key each one sets (spec:
 /// upstream-broker.md §1.10).
 constexpr std::pair<const char*, const char*> env_keys[] = {
-  {"BROKER_CONSOLE_VERBOSITY", "broker.console-verbosity"},
-  {"BROKER_FILE_VERBOSITY", "broker.file-verbosity"},
-  {"BROKER_METRICS_PORT", "broker.metrics.port"},
-  {"BROKER_METRICS_ENDPOINT_NAME", "broker.metrics.endpoint-name"},
-  {"BROKER_WEB_SOCKET_PORT", "broker.web-socket.port"},
+    {"BROKER_CONSOLE_VERBOSITY", "broker.console-verbosity"},
+    {"BROKER_FILE_VERBOSITY", "broker.file-verbosity"},
+    {"BROKER_METRICS_PORT", "broker.metrics.port"},
+    {"BROKER_METRICS_ENDPOINT_NAME", "broker.metrics.endpoint-name"},
+    {"BROKER_WEB_SOCKET_PORT", "broker.web-socket.port"},
 };
 
 bool parse_bool(std::string_view str, bool& out) {
@@ -60,15 +60,15 @@ std::vector<std::string> split_list(std::string_view str) {
 
 void convert(overflow_policy x, std::string& str) {
   switch (x) {
-    case overflow_policy::drop_newest:
-      str = "drop_newest";
-      return;
-    case overflow_policy::drop_oldest:
-      str = "drop_oldest";
-      return;
-    case overflow_policy::disconnect:
-      str = "disconnect";
-      return;
+  case overflow_policy::drop_newest:
+    str = "drop_newest";
+    return;
+  case overflow_policy::drop_oldest:
+    str = "drop_oldest";
+    return;
+  case overflow_policy::disconnect:
+    str = "disconnect";
+    return;
   }
   str = "disconnect";
 }
@@ -86,11 +86,12 @@ bool convert(const std::string& str, overflow_policy& x) noexcept {
 }
 
 bool openssl_options::authentication_enabled() const noexcept {
-  return !certificate.empty() || !key.empty() || !passphrase.empty()
-         || !capath.empty() || !cafile.empty();
+  return !certificate.empty() || !key.empty() || !passphrase.empty() ||
+         !capath.empty() || !cafile.empty();
 }
 
-configuration::configuration(skip_init_t) {}
+configuration::configuration(skip_init_t) {
+}
 
 configuration::configuration() {
   init(0, nullptr);
@@ -151,10 +152,10 @@ void configuration::set_value(std::string_view key, value_type val) {
       options_.web_socket_buffer_size = *x;
   } else if (key == "broker.peer-overflow-policy") {
     if (auto x = read_str(key))
-      (void) convert(*x, options_.peer_overflow_policy);
+      (void)convert(*x, options_.peer_overflow_policy);
   } else if (key == "broker.web-socket-overflow-policy") {
     if (auto x = read_str(key))
-      (void) convert(*x, options_.web_socket_overflow_policy);
+      (void)convert(*x, options_.web_socket_overflow_policy);
   }
 }
 
@@ -242,12 +243,11 @@ std::optional<timespan> configuration::read_ts(std::string_view key) const {
     return std::chrono::duration_cast<timespan>(std::chrono::seconds{*x});
   if (auto x = std::get_if<uint64_t>(&i->second))
     return std::chrono::duration_cast<timespan>(
-      std::chrono::seconds{static_cast<int64_t>(*x)});
+        std::chrono::seconds{static_cast<int64_t>(*x)});
   return std::nullopt;
 }
 
-std::optional<std::string>
-configuration::read_str(std::string_view key) const {
+std::optional<std::string> configuration::read_str(std::string_view key) const {
   auto i = values_.find(key);
   if (i == values_.end())
     return std::nullopt;

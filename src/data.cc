@@ -12,9 +12,9 @@ namespace {
 
 /// Type names, indexed by `data::type`.
 constexpr const char* type_names[] = {
-  "none",    "boolean",   "count",    "integer",    "real",
-  "string",  "address",   "subnet",   "port",       "timestamp",
-  "timespan", "enum_value", "set",    "table",      "vector",
+    "none",     "boolean",    "count",  "integer", "real",
+    "string",   "address",    "subnet", "port",    "timestamp",
+    "timespan", "enum_value", "set",    "table",   "vector",
 };
 
 static_assert(std::size(type_names) == std::variant_size_v<data::variant_type>,
@@ -124,25 +124,25 @@ void render_sequence(const Container& xs, char open, char close,
 
 void render(const set& xs, std::string& out) {
   render_sequence(
-    xs, '{', '}', [](const data& x, std::string& str) { render(x, str); },
-    out);
+      xs, '{', '}', [](const data& x, std::string& str) { render(x, str); },
+      out);
 }
 
 void render(const table& xs, std::string& out) {
   render_sequence(
-    xs, '{', '}',
-    [](const table::value_type& kvp, std::string& str) {
-      render(kvp.first, str);
-      str += " -> ";
-      render(kvp.second, str);
-    },
-    out);
+      xs, '{', '}',
+      [](const table::value_type& kvp, std::string& str) {
+        render(kvp.first, str);
+        str += " -> ";
+        render(kvp.second, str);
+      },
+      out);
 }
 
 void render(const vector& xs, std::string& out) {
   render_sequence(
-    xs, '(', ')', [](const data& x, std::string& str) { render(x, str); },
-    out);
+      xs, '(', ')', [](const data& x, std::string& str) { render(x, str); },
+      out);
 }
 
 struct render_visitor {

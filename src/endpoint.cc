@@ -29,8 +29,8 @@ constexpr auto query_timeout = std::chrono::seconds{5};
 constexpr timespan default_shutdown_timeout = std::chrono::seconds{5};
 
 [[noreturn]] void bad_setting(std::string_view key, std::string_view what) {
-  throw std::invalid_argument("invalid setting " + std::string{key} + ": "
-                              + std::string{what});
+  throw std::invalid_argument("invalid setting " + std::string{key} + ": " +
+                              std::string{what});
 }
 
 /// Reads an optional duration setting into `dst`.
@@ -70,19 +70,19 @@ core::settings resolve_settings(const configuration& cfg, endpoint_id id) {
     overflow_policy policy;
     if (!convert(*str, policy))
       bad_setting("broker.peer-overflow-policy",
-                  "expected disconnect, drop_newest or drop_oldest, got '"
-                    + *str + "'");
+                  "expected disconnect, drop_newest or drop_oldest, got '" +
+                      *str + "'");
   }
   switch (opts.peer_overflow_policy) {
-    case overflow_policy::drop_newest:
-      result.peer_overflow_policy = core::overflow_policy::drop_newest;
-      break;
-    case overflow_policy::drop_oldest:
-      result.peer_overflow_policy = core::overflow_policy::drop_oldest;
-      break;
-    case overflow_policy::disconnect:
-      result.peer_overflow_policy = core::overflow_policy::disconnect;
-      break;
+  case overflow_policy::drop_newest:
+    result.peer_overflow_policy = core::overflow_policy::drop_newest;
+    break;
+  case overflow_policy::drop_oldest:
+    result.peer_overflow_policy = core::overflow_policy::drop_oldest;
+    break;
+  case overflow_policy::disconnect:
+    result.peer_overflow_policy = core::overflow_policy::disconnect;
+    break;
   }
   read_duration(cfg, "broker.peer-stall-timeout", result.peer_stall_timeout);
   read_duration(cfg, "broker.heartbeat-interval", result.heartbeat_interval);
@@ -134,8 +134,7 @@ struct endpoint::impl {
                        core::subscriber_queue::full_policy policy) {
     auto state = std::make_shared<detail::subscriber_state>();
     state->id = next_subscriber++;
-    state->queue =
-      std::make_shared<core::subscriber_queue>(queue_size, policy);
+    state->queue = std::make_shared<core::subscriber_queue>(queue_size, policy);
     state->core = core;
     state->filter = filter;
     // Wake the core when the consumer frees space it was waiting for.
@@ -146,23 +145,24 @@ struct endpoint::impl {
     });
     auto done = std::make_shared<std::promise<void>>();
     auto fut = done->get_future();
-    if (core->send(
-          core::subscribe_msg{state->id, std::move(filter), state->queue, done}))
+    if (core->send(core::subscribe_msg{state->id, std::move(filter),
+                                       state->queue, done}))
       fut.wait_for(query_timeout);
     else
       state->queue->close();
     return subscriber{std::move(state)};
   }
-
 };
 
-endpoint::endpoint() : endpoint(configuration{}) {}
+endpoint::endpoint() : endpoint(configuration{}) {
+}
 
 endpoint::endpoint(configuration config)
-  : endpoint(std::move(config), endpoint_id::random()) {}
+    : endpoint(std::move(config), endpoint_id::random()) {
+}
 
 endpoint::endpoint(configuration config, endpoint_id id)
-  : impl_(std::make_unique<impl>()), id_(id) {
+    : impl_(std::make_unique<impl>()), id_(id) {
   auto settings = resolve_settings(config, id);
   read_duration(config, "broker.shutdown-timeout", impl_->shutdown_timeout);
   size_t threads = default_scheduler_threads;
@@ -173,8 +173,8 @@ endpoint::endpoint(configuration config, endpoint_id id)
   impl_->sys_cfg->set("scheduler.max-threads", threads);
   core::use_lean_scheduler(*impl_->sys_cfg);
   impl_->sys = std::make_unique<caf::actor_system>(*impl_->sys_cfg);
-  auto core = core::spawn_core_actor(*impl_->sys,
-                                     core::core_args{impl_->cfg, impl_->io.get()});
+  auto core = core::spawn_core_actor(
+      *impl_->sys, core::core_args{impl_->cfg, impl_->io.get()});
   impl_->core = std::make_shared<core::core_handle>(std::move(core));
 }
 
@@ -203,8 +203,8 @@ bool endpoint::is_shutdown() const noexcept {
 
 // -- peer management ----------------------------------------------------------
 
-uint16_t endpoint::listen(const std::string& address, uint16_t port,
-                          error* err, bool reuse_addr) {
+uint16_t endpoint::listen(const std::string& address, uint16_t port, error* err,
+                          bool reuse_addr) {
   auto fail = [&](std::string what) -> uint16_t {
     if (err)
       *err = error{ec::unspecified, std::move(what)};
@@ -238,16 +238,17 @@ bool endpoint::peer(const std::string& address, uint16_t port,
   // DESIGN.md §2: never blocks forever: connect timeout + handshake deadline
   // (+ slack for scheduling).
   auto bound =
-    cfg.connect_timeout + cfg.handshake_timeout + std::chrono::seconds{1};
+      cfg.connect_timeout + cfg.handshake_timeout + std::chrono::seconds{1};
   return impl_
-    ->ask<bool>(core::peer_msg{network_info{address, port, retry}, nullptr},
-                bound)
-    .value_or(false);
+      ->ask<bool>(core::peer_msg{network_info{address, port, retry}, nullptr},
+                  bound)
+      .value_or(false);
 }
 
 void endpoint::peer_nosync(const std::string& address, uint16_t port,
                            timeout::seconds retry) {
-  impl_->core->send(core::peer_msg{network_info{address, port, retry}, nullptr});
+  impl_->core->send(
+      core::peer_msg{network_info{address, port, retry}, nullptr});
 }
 
 std::future<bool> endpoint::peer_async(std::string address, uint16_t port,
@@ -255,7 +256,7 @@ std::future<bool> endpoint::peer_async(std::string address, uint16_t port,
   auto slot = std::make_shared<std::promise<bool>>();
   auto fut = slot->get_future();
   if (!impl_->core->send(
-        core::peer_msg{network_info{std::move(address), port, retry}, slot}))
+          core::peer_msg{network_info{std::move(address), port, retry}, slot}))
     slot->set_value(false);
   return fut;
 }
@@ -263,7 +264,7 @@ std::future<bool> endpoint::peer_async(std::string address, uint16_t port,
 bool endpoint::unpeer(const std::string& address, uint16_t port) {
   auto bound = impl_->cfg->unpeer_timeout + std::chrono::seconds{2};
   auto result = impl_->ask<bool>(
-    core::unpeer_msg{network_info{address, port}, nullptr}, bound);
+      core::unpeer_msg{network_info{address, port}, nullptr}, bound);
   return result.value_or(false);
 }
 
@@ -273,31 +274,32 @@ void endpoint::unpeer_nosync(const std::string& address, uint16_t port) {
 
 std::vector<peer_info> endpoint::peers() const {
   return impl_
-    ->ask<std::vector<peer_info>>(core::get_peers_msg{nullptr}, query_timeout)
-    .value_or(std::vector<peer_info>{});
+      ->ask<std::vector<peer_info>>(core::get_peers_msg{nullptr}, query_timeout)
+      .value_or(std::vector<peer_info>{});
 }
 
 std::vector<topic> endpoint::peer_subscriptions() const {
   return impl_
-    ->ask<filter_type>(core::get_peer_filters_msg{nullptr}, query_timeout)
-    .value_or(filter_type{});
+      ->ask<filter_type>(core::get_peer_filters_msg{nullptr}, query_timeout)
+      .value_or(filter_type{});
 }
 
 filter_type endpoint::filter() const {
   return impl_->ask<filter_type>(core::get_filter_msg{nullptr}, query_timeout)
-    .value_or(filter_type{});
+      .value_or(filter_type{});
 }
 
 bool endpoint::await_peer(endpoint_id whom, timespan timeout) {
   return impl_->ask<bool>(core::await_peer_msg{whom, nullptr}, timeout)
-    .value_or(false);
+      .value_or(false);
 }
 
 void endpoint::forward(std::vector<topic> ts) {
   impl_->core->send(core::forward_msg{std::move(ts)});
 }
 
-// -- publishing -----------------------------------------------------------------
+// -- publishing
+// -----------------------------------------------------------------
 
 namespace {
 
@@ -322,8 +324,8 @@ void endpoint::publish(topic t, std::initializer_list<data> xs) {
 
 void endpoint::publish(data_message x) {
   core::node_message_batch batch;
-  batch.emplace_back(local_message(std::move(x), endpoint_id{},
-                                   impl_->cfg->ttl));
+  batch.emplace_back(
+      local_message(std::move(x), endpoint_id{}, impl_->cfg->ttl));
   impl_->core->send(core::publish_msg{std::move(batch)});
 }
 
@@ -331,8 +333,8 @@ void endpoint::publish(std::vector<data_message> xs) {
   core::node_message_batch batch;
   batch.reserve(xs.size());
   for (auto& x : xs)
-    batch.emplace_back(local_message(std::move(x), endpoint_id{},
-                                     impl_->cfg->ttl));
+    batch.emplace_back(
+        local_message(std::move(x), endpoint_id{}, impl_->cfg->ttl));
   impl_->core->send(core::publish_msg{std::move(batch)});
 }
 
@@ -346,7 +348,8 @@ void endpoint::publish(const endpoint_info& dst, data_message x) {
   impl_->core->send(core::publish_msg{std::move(batch)});
 }
 
-// -- subscribing ----------------------------------------------------------------
+// -- subscribing
+// ----------------------------------------------------------------
 
 subscriber endpoint::make_subscriber(filter_type filter, size_t queue_size) {
   return impl_->subscribe(std::move(filter), queue_size,
@@ -358,9 +361,9 @@ status_subscriber endpoint::make_status_subscriber(bool receive_statuses,
   filter_type filter{topic::errors()};
   if (receive_statuses)
     filter.emplace_back(topic::statuses());
-  return status_subscriber{impl_->subscribe(
-    std::move(filter), queue_size,
-    core::subscriber_queue::full_policy::drop_oldest)};
+  return status_subscriber{
+      impl_->subscribe(std::move(filter), queue_size,
+                       core::subscriber_queue::full_policy::drop_oldest)};
 }
 
 } // namespace broker

@@ -2,9 +2,9 @@
 
 #include <algorithm>
 #include <functional>
-#include <string_view>
 #include <ostream>
 #include <random>
+#include <string_view>
 
 namespace broker {
 
@@ -35,8 +35,8 @@ constexpr size_t text_size = 36;
 constexpr size_t dash_positions[] = {8, 13, 18, 23};
 
 bool is_dash_position(size_t pos) {
-  return std::find(std::begin(dash_positions), std::end(dash_positions), pos)
-         != std::end(dash_positions);
+  return std::find(std::begin(dash_positions), std::end(dash_positions), pos) !=
+         std::end(dash_positions);
 }
 
 int hex_value(char c) noexcept {
@@ -97,10 +97,10 @@ endpoint_id endpoint_id::random() {
     for (size_t j = 0; j < sizeof(uint64_t); ++j)
       bytes[i + j] = static_cast<uint8_t>(word >> (8 * j));
   }
-  bytes[version_byte] =
-    static_cast<uint8_t>((bytes[version_byte] & 0x0f) | (random_version << 4));
+  bytes[version_byte] = static_cast<uint8_t>((bytes[version_byte] & 0x0f) |
+                                             (random_version << 4));
   bytes[variant_byte] = static_cast<uint8_t>(
-    (bytes[variant_byte] & ~variant_mask) | variant_bits);
+      (bytes[variant_byte] & ~variant_mask) | variant_bits);
   return endpoint_id{bytes};
 }
 

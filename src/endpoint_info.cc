@@ -67,10 +67,10 @@ bool convert(const data& src, endpoint_info& x) {
   auto retry = get_if<count>((*xs)[retry_field]);
   if (addr && num && retry) {
     result.network = network_info{
-      *addr, num->number(),
-      timeout::seconds{static_cast<timeout::seconds::rep>(*retry)}};
-  } else if (!(*xs)[address_field].is_none() || !(*xs)[port_field].is_none()
-             || !(*xs)[retry_field].is_none()) {
+        *addr, num->number(),
+        timeout::seconds{static_cast<timeout::seconds::rep>(*retry)}};
+  } else if (!(*xs)[address_field].is_none() || !(*xs)[port_field].is_none() ||
+             !(*xs)[retry_field].is_none()) {
     // Fields 2-4 are either all set or all nil.
     return false;
   }

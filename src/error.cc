@@ -12,48 +12,48 @@ namespace {
 /// Names indexed by `ec` value (spec: upstream-broker.md §2.2). Upstream's
 /// table ends at `logic_error`; we also name `invalid_json`.
 constexpr std::string_view ec_names[] = {
-  "none",
-  "unspecified",
-  "peer_incompatible",
-  "peer_invalid",
-  "peer_unavailable",
-  "peer_disconnect_during_handshake",
-  "peer_timeout",
-  "master_exists",
-  "no_such_master",
-  "no_such_key",
-  "request_timeout",
-  "type_clash",
-  "invalid_data",
-  "backend_failure",
-  "stale_data",
-  "cannot_open_file",
-  "cannot_write_file",
-  "invalid_topic_key",
-  "end_of_file",
-  "invalid_tag",
-  "invalid_message",
-  "invalid_status",
-  "conversion_failed",
-  "consumer_exists",
-  "connection_timeout",
-  "bad_member_function_call",
-  "repeated_request_id",
-  "broken_clone",
-  "shutting_down",
-  "invalid_peering_request",
-  "repeated_peering_handshake_request",
-  "unexpected_handshake_message",
-  "invalid_handshake_state",
-  "no_path_to_peer",
-  "no_connector_available",
-  "cannot_open_resource",
-  "serialization_failed",
-  "deserialization_failed",
-  "wrong_magic_number",
-  "redundant_connection",
-  "logic_error",
-  "invalid_json",
+    "none",
+    "unspecified",
+    "peer_incompatible",
+    "peer_invalid",
+    "peer_unavailable",
+    "peer_disconnect_during_handshake",
+    "peer_timeout",
+    "master_exists",
+    "no_such_master",
+    "no_such_key",
+    "request_timeout",
+    "type_clash",
+    "invalid_data",
+    "backend_failure",
+    "stale_data",
+    "cannot_open_file",
+    "cannot_write_file",
+    "invalid_topic_key",
+    "end_of_file",
+    "invalid_tag",
+    "invalid_message",
+    "invalid_status",
+    "conversion_failed",
+    "consumer_exists",
+    "connection_timeout",
+    "bad_member_function_call",
+    "repeated_request_id",
+    "broken_clone",
+    "shutting_down",
+    "invalid_peering_request",
+    "repeated_peering_handshake_request",
+    "unexpected_handshake_message",
+    "invalid_handshake_state",
+    "no_path_to_peer",
+    "no_connector_available",
+    "cannot_open_resource",
+    "serialization_failed",
+    "deserialization_failed",
+    "wrong_magic_number",
+    "redundant_connection",
+    "logic_error",
+    "invalid_json",
 };
 
 static_assert(std::size(ec_names) == static_cast<size_t>(ec::invalid_json) + 1,
@@ -76,23 +76,23 @@ void append_quoted(const std::string& str, std::string& out) {
   out += '"';
   for (auto c : str) {
     switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        out += c;
+    case '"':
+      out += "\\\"";
+      break;
+    case '\\':
+      out += "\\\\";
+      break;
+    case '\n':
+      out += "\\n";
+      break;
+    case '\r':
+      out += "\\r";
+      break;
+    case '\t':
+      out += "\\t";
+      break;
+    default:
+      out += c;
     }
   }
   out += '"';

@@ -12,10 +12,10 @@ struct flag_name {
 };
 
 constexpr flag_name flag_names[] = {
-  {peer_flags::local, "local"},
-  {peer_flags::remote, "remote"},
-  {peer_flags::outbound, "outbound"},
-  {peer_flags::inbound, "inbound"},
+    {peer_flags::local, "local"},
+    {peer_flags::remote, "remote"},
+    {peer_flags::outbound, "outbound"},
+    {peer_flags::inbound, "inbound"},
 };
 
 } // namespace

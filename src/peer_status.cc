@@ -10,8 +10,8 @@ namespace {
 
 /// Names indexed by `peer_status` value.
 constexpr std::string_view peer_status_names[] = {
-  "initialized",  "connecting",   "connected", "peered",
-  "disconnected", "reconnecting", "unknown",
+    "initialized",  "connecting",   "connected", "peered",
+    "disconnected", "reconnecting", "unknown",
 };
 
 std::string_view name_of(peer_status x) noexcept {
@@ -27,8 +27,8 @@ void convert(peer_status x, std::string& str) {
 }
 
 bool convert(const std::string& str, peer_status& x) noexcept {
-  auto i = std::find(std::begin(peer_status_names),
-                     std::end(peer_status_names), str);
+  auto i = std::find(std::begin(peer_status_names), std::end(peer_status_names),
+                     str);
   if (i == std::end(peer_status_names))
     return false;
   x = static_cast<peer_status>(i - std::begin(peer_status_names));

@@ -11,8 +11,8 @@ namespace {
 
 /// Names indexed by `sc` value (spec: upstream-broker.md §2.1).
 constexpr std::string_view sc_names[] = {
-  "unspecified",         "peer_added",           "peer_removed", "peer_lost",
-  "endpoint_discovered", "endpoint_unreachable",
+    "unspecified", "peer_added",          "peer_removed",
+    "peer_lost",   "endpoint_discovered", "endpoint_unreachable",
 };
 
 /// Type tag in field 0 of a status as data (spec: upstream-broker.md §2.3).

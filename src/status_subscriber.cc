@@ -4,8 +4,8 @@
 
 namespace broker {
 
-status_subscriber::status_subscriber(subscriber impl)
-  : impl_(std::move(impl)) {}
+status_subscriber::status_subscriber(subscriber impl) : impl_(std::move(impl)) {
+}
 
 status_subscriber::value_type
 status_subscriber::convert_message(const data_message& msg) {

@@ -18,14 +18,15 @@ using clock_type = std::chrono::steady_clock;
 clock_type::time_point deadline_after(timespan timeout) {
   if (timeout <= timespan{0})
     return clock_type::now();
-  return clock_type::now()
-         + std::chrono::duration_cast<clock_type::duration>(timeout);
+  return clock_type::now() +
+         std::chrono::duration_cast<clock_type::duration>(timeout);
 }
 
 } // namespace
 
 subscriber::subscriber(std::shared_ptr<detail::subscriber_state> state)
-  : state_(std::move(state)) {}
+    : state_(std::move(state)) {
+}
 
 subscriber::subscriber(subscriber&&) noexcept = default;
 

@@ -39,9 +39,8 @@ struct time_unit {
 
 /// Accepted timespan units. Upstream rejects `d`; we accept it (DESIGN.md §6).
 constexpr time_unit time_units[] = {
-  {"ns", 1},           {"us", ns_per_us},   {"ms", ns_per_ms},
-  {"s", ns_per_s},     {"min", ns_per_min}, {"h", ns_per_h},
-  {"d", ns_per_day},
+    {"ns", 1},           {"us", ns_per_us}, {"ms", ns_per_ms}, {"s", ns_per_s},
+    {"min", ns_per_min}, {"h", ns_per_h},   {"d", ns_per_day},
 };
 
 bool is_digit(char c) noexcept {
@@ -49,8 +48,8 @@ bool is_digit(char c) noexcept {
 }
 
 bool fits_int64(int128 x) noexcept {
-  return x >= std::numeric_limits<int64_t>::min()
-         && x <= std::numeric_limits<int64_t>::max();
+  return x >= std::numeric_limits<int64_t>::min() &&
+         x <= std::numeric_limits<int64_t>::max();
 }
 
 /// Consumes digits at the front of `str` into `result`, at most `max_digits`
@@ -138,8 +137,8 @@ int64_t days_from_civil(int year, int month, int day) noexcept {
   int64_t year_of_era = y - era * 400;
   int64_t month_from_march = month > 2 ? month - 3 : month + 9;
   int64_t day_of_year = (153 * month_from_march + 2) / 5 + day - 1;
-  int64_t day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100
-                       + day_of_year;
+  int64_t day_of_era =
+      year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
   return era * days_per_era + day_of_era - epoch_offset;
 }
 
@@ -147,15 +146,15 @@ int64_t days_from_civil(int year, int month, int day) noexcept {
 /// `str` into nanoseconds since the epoch.
 bool parse_iso8601(std::string_view str, int64_t& result) noexcept {
   int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
-  if (!take_fixed(str, 4, year) || !take_char(str, '-')
-      || !take_fixed(str, 2, month) || !take_char(str, '-')
-      || !take_fixed(str, 2, day) || !take_char(str, 'T')
-      || !take_fixed(str, 2, hour) || !take_char(str, ':')
-      || !take_fixed(str, 2, minute) || !take_char(str, ':')
-      || !take_fixed(str, 2, second))
+  if (!take_fixed(str, 4, year) || !take_char(str, '-') ||
+      !take_fixed(str, 2, month) || !take_char(str, '-') ||
+      !take_fixed(str, 2, day) || !take_char(str, 'T') ||
+      !take_fixed(str, 2, hour) || !take_char(str, ':') ||
+      !take_fixed(str, 2, minute) || !take_char(str, ':') ||
+      !take_fixed(str, 2, second))
     return false;
-  if (month < 1 || month > 12 || day < 1 || day > days_in_month(year, month)
-      || hour > 23 || minute > 59 || second > 59)
+  if (month < 1 || month > 12 || day < 1 || day > days_in_month(year, month) ||
+      hour > 23 || minute > 59 || second > 59)
     return false;
   int128 fraction_ns = 0;
   if (take_char(str, '.')) {
@@ -175,9 +174,9 @@ bool parse_iso8601(std::string_view str, int64_t& result) noexcept {
       auto sign = str.front() == '-' ? -1 : 1;
       str.remove_prefix(1);
       int offset_hours = 0, offset_minutes = 0;
-      if (!take_fixed(str, 2, offset_hours) || !take_char(str, ':')
-          || !take_fixed(str, 2, offset_minutes) || offset_hours > 23
-          || offset_minutes > 59)
+      if (!take_fixed(str, 2, offset_hours) || !take_char(str, ':') ||
+          !take_fixed(str, 2, offset_minutes) || offset_hours > 23 ||
+          offset_minutes > 59)
         return false;
       offset_seconds = sign * (offset_hours * 3600 + offset_minutes * 60);
     } else {
@@ -186,8 +185,8 @@ bool parse_iso8601(std::string_view str, int64_t& result) noexcept {
     if (!str.empty())
       return false;
   }
-  int128 seconds = int128{days_from_civil(year, month, day)} * seconds_per_day
-                   + hour * 3600 + minute * 60 + second - offset_seconds;
+  int128 seconds = int128{days_from_civil(year, month, day)} * seconds_per_day +
+                   hour * 3600 + minute * 60 + second - offset_seconds;
   int128 ns = seconds * ns_per_s + fraction_ns;
   if (!fits_int64(ns))
     return false;
@@ -199,7 +198,7 @@ bool parse_iso8601(std::string_view str, int64_t& result) noexcept {
 
 timestamp now() noexcept {
   return std::chrono::time_point_cast<timespan>(
-    std::chrono::system_clock::now());
+      std::chrono::system_clock::now());
 }
 
 void convert(timespan x, std::string& str) {
@@ -224,8 +223,8 @@ bool convert(const std::string& str, timespan& x) noexcept {
   int128 fraction = 0;
   size_t fraction_digits = 0;
   if (take_char(input, '.')) {
-    if (take_digits(input, fraction, max_fraction_digits, &fraction_digits)
-        == 0)
+    if (take_digits(input, fraction, max_fraction_digits, &fraction_digits) ==
+        0)
       return false;
   }
   for (const auto& unit : time_units) {
@@ -249,12 +248,12 @@ bool convert(const std::string& str, timestamp& x) noexcept {
   std::string_view input{str};
   int64_t ns = 0;
   auto suffix_pos = input.size() >= ns_suffix.size()
-                      ? input.size() - ns_suffix.size()
-                      : std::string_view::npos;
-  bool ok = suffix_pos != std::string_view::npos
-                && input.substr(suffix_pos) == ns_suffix
-              ? parse_int64(input.substr(0, suffix_pos), ns)
-              : parse_iso8601(input, ns);
+                        ? input.size() - ns_suffix.size()
+                        : std::string_view::npos;
+  bool ok = suffix_pos != std::string_view::npos &&
+                    input.substr(suffix_pos) == ns_suffix
+                ? parse_int64(input.substr(0, suffix_pos), ns)
+                : parse_iso8601(input, ns);
   if (!ok)
     return false;
   x = timestamp{timespan{ns}};

@@ -56,8 +56,8 @@ bool valid_metadata(const vector& entries) noexcept {
     auto key = get_if<count>((*kvp)[0]);
     if (!key)
       return false;
-    if (*key == static_cast<count>(MetadataType::NetworkTimestamp)
-        && !is<timestamp>((*kvp)[1]))
+    if (*key == static_cast<count>(MetadataType::NetworkTimestamp) &&
+        !is<timestamp>((*kvp)[1]))
       return false;
   }
   return true;
@@ -65,9 +65,9 @@ bool valid_metadata(const vector& entries) noexcept {
 
 bool valid_event(const data& msg) noexcept {
   auto xs = content_of(msg, Type::Event);
-  if (!xs || xs->size() < event_min_fields
-      || !holds<std::string>(*xs, event_name_index)
-      || !holds<vector>(*xs, event_args_index))
+  if (!xs || xs->size() < event_min_fields ||
+      !holds<std::string>(*xs, event_name_index) ||
+      !holds<vector>(*xs, event_args_index))
     return false;
   if (xs->size() <= event_metadata_index)
     return true;
@@ -77,24 +77,24 @@ bool valid_event(const data& msg) noexcept {
 
 bool valid_log_create(const data& msg) noexcept {
   auto xs = content_of(msg, Type::LogCreate);
-  return xs && xs->size() >= log_min_fields
-         && holds<enum_value>(*xs, log_stream_id_index)
-         && holds<enum_value>(*xs, log_writer_id_index);
+  return xs && xs->size() >= log_min_fields &&
+         holds<enum_value>(*xs, log_stream_id_index) &&
+         holds<enum_value>(*xs, log_writer_id_index);
 }
 
 bool valid_log_write(const data& msg) noexcept {
   auto xs = content_of(msg, Type::LogWrite);
-  return xs && xs->size() >= log_min_fields
-         && holds<enum_value>(*xs, log_stream_id_index)
-         && holds<enum_value>(*xs, log_writer_id_index)
-         && holds<std::string>(*xs, log_path_index)
-         && holds<std::string>(*xs, log_serial_data_index);
+  return xs && xs->size() >= log_min_fields &&
+         holds<enum_value>(*xs, log_stream_id_index) &&
+         holds<enum_value>(*xs, log_writer_id_index) &&
+         holds<std::string>(*xs, log_path_index) &&
+         holds<std::string>(*xs, log_serial_data_index);
 }
 
 bool valid_identifier_update(const data& msg) noexcept {
   auto xs = content_of(msg, Type::IdentifierUpdate);
-  return xs && xs->size() >= id_min_fields
-         && holds<std::string>(*xs, id_name_index);
+  return xs && xs->size() >= id_min_fields &&
+         holds<std::string>(*xs, id_name_index);
 }
 
 bool valid_batch(const data& msg) noexcept {
@@ -133,9 +133,9 @@ Type Message::type(const data& msg) noexcept {
     return Type::Invalid;
   auto version = get_if<count>((*xs)[version_index]);
   auto tag = get_if<count>((*xs)[type_index]);
-  if (!version || *version != static_cast<count>(ProtocolVersion::First)
-      || !tag || *tag < static_cast<count>(Type::Event)
-      || *tag > static_cast<count>(Type::Batch))
+  if (!version || *version != static_cast<count>(ProtocolVersion::First) ||
+      !tag || *tag < static_cast<count>(Type::Event) ||
+      *tag > static_cast<count>(Type::Batch))
     return Type::Invalid;
   return static_cast<Type>(*tag);
 }
@@ -165,15 +165,18 @@ vector* Message::content() noexcept {
 // -- Event --------------------------------------------------------------------
 
 Event::Event(std::string name, vector args)
-  : Message(Type::Event, vector{data{std::move(name)}, data{std::move(args)}}) {
+    : Message(Type::Event,
+              vector{data{std::move(name)}, data{std::move(args)}}) {
 }
 
 Event::Event(std::string name, vector args, timestamp ts)
-  : Event(std::move(name), std::move(args), make_metadata(ts)) {}
+    : Event(std::move(name), std::move(args), make_metadata(ts)) {
+}
 
 Event::Event(std::string name, vector args, vector metadata)
-  : Message(Type::Event, vector{data{std::move(name)}, data{std::move(args)},
-                                data{std::move(metadata)}}) {}
+    : Message(Type::Event, vector{data{std::move(name)}, data{std::move(args)},
+                                  data{std::move(metadata)}}) {
+}
 
 const std::string& Event::name() const {
   return get<std::string>(checked(content()).at(event_name_index));
@@ -209,7 +212,8 @@ const data* Event::metadata_value(count key) const noexcept {
 }
 
 std::optional<timestamp> Event::ts() const noexcept {
-  auto value = metadata_value(static_cast<count>(MetadataType::NetworkTimestamp));
+  auto value =
+      metadata_value(static_cast<count>(MetadataType::NetworkTimestamp));
   if (auto ts = value ? get_if<timestamp>(*value) : nullptr)
     return *ts;
   return std::nullopt;
@@ -223,9 +227,10 @@ bool Event::valid() const noexcept {
 
 LogCreate::LogCreate(enum_value stream_id, enum_value writer_id,
                      data writer_info, data fields_data)
-  : Message(Type::LogCreate,
-            vector{data{std::move(stream_id)}, data{std::move(writer_id)},
-                   std::move(writer_info), std::move(fields_data)}) {}
+    : Message(Type::LogCreate,
+              vector{data{std::move(stream_id)}, data{std::move(writer_id)},
+                     std::move(writer_info), std::move(fields_data)}) {
+}
 
 const enum_value& LogCreate::stream_id() const {
   return get<enum_value>(checked(content()).at(log_stream_id_index));
@@ -249,11 +254,12 @@ bool LogCreate::valid() const noexcept {
 
 // -- LogWrite -----------------------------------------------------------------
 
-LogWrite::LogWrite(enum_value stream_id, enum_value writer_id,
-                   std::string path, std::string serial_data)
-  : Message(Type::LogWrite,
-            vector{data{std::move(stream_id)}, data{std::move(writer_id)},
-                   data{std::move(path)}, data{std::move(serial_data)}}) {}
+LogWrite::LogWrite(enum_value stream_id, enum_value writer_id, std::string path,
+                   std::string serial_data)
+    : Message(Type::LogWrite,
+              vector{data{std::move(stream_id)}, data{std::move(writer_id)},
+                     data{std::move(path)}, data{std::move(serial_data)}}) {
+}
 
 const enum_value& LogWrite::stream_id() const {
   return get<enum_value>(checked(content()).at(log_stream_id_index));
@@ -278,8 +284,9 @@ bool LogWrite::valid() const noexcept {
 // -- IdentifierUpdate ---------------------------------------------------------
 
 IdentifierUpdate::IdentifierUpdate(std::string id_name, data id_value)
-  : Message(Type::IdentifierUpdate,
-            vector{data{std::move(id_name)}, std::move(id_value)}) {}
+    : Message(Type::IdentifierUpdate,
+              vector{data{std::move(id_name)}, std::move(id_value)}) {
+}
 
 const std::string& IdentifierUpdate::id_name() const {
   return get<std::string>(checked(content()).at(id_name_index));
@@ -295,7 +302,8 @@ bool IdentifierUpdate::valid() const noexcept {
 
 // -- Batch --------------------------------------------------------------------
 
-Batch::Batch() : Message(Type::Batch, vector{}) {}
+Batch::Batch() : Message(Type::Batch, vector{}) {
+}
 
 void Batch::add(const Message& msg) {
   checked(content()).emplace_back(msg.as_data());
@@ -322,18 +330,18 @@ bool Batch::valid() const noexcept {
 
 bool valid(const data& msg) noexcept {
   switch (Message::type(msg)) {
-    case Type::Event:
-      return valid_event(msg);
-    case Type::LogCreate:
-      return valid_log_create(msg);
-    case Type::LogWrite:
-      return valid_log_write(msg);
-    case Type::IdentifierUpdate:
-      return valid_identifier_update(msg);
-    case Type::Batch:
-      return valid_batch(msg);
-    default:
-      return false;
+  case Type::Event:
+    return valid_event(msg);
+  case Type::LogCreate:
+    return valid_log_create(msg);
+  case Type::LogWrite:
+    return valid_log_write(msg);
+  case Type::IdentifierUpdate:
+    return valid_identifier_update(msg);
+  case Type::Batch:
+    return valid_batch(msg);
+  default:
+    return false;
   }
 }
 

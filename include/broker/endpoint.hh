@@ -134,7 +134,8 @@ public:
 
   /// Blocks until `whom` is a direct peer or `timeout` passed.
   /// @returns whether `whom` is a direct peer.
-  bool await_peer(endpoint_id whom, timespan timeout = std::chrono::seconds{10});
+  bool await_peer(endpoint_id whom,
+                  timespan timeout = std::chrono::seconds{10});
 
   /// Adds `ts` to the advertised filter without a local subscriber, so that
   /// peers send these topics here to be forwarded.

@@ -48,7 +48,7 @@ public:
   std::vector<value_type> get(size_t num,
                               std::chrono::duration<Rep, Period> timeout) {
     return convert_all(
-      impl_.get(num, std::chrono::duration_cast<timespan>(timeout)));
+        impl_.get(num, std::chrono::duration_cast<timespan>(timeout)));
   }
 
   /// Returns all events available right now (never blocks).

@@ -54,8 +54,7 @@ public:
   /// Waits at most `timeout` for a message.
   /// @returns the message, or `std::nullopt` on timeout or closed queue.
   template <class Rep, class Period>
-  std::optional<data_message>
-  get(std::chrono::duration<Rep, Period> timeout) {
+  std::optional<data_message> get(std::chrono::duration<Rep, Period> timeout) {
     return get_for(std::chrono::duration_cast<timespan>(timeout));
   }
 

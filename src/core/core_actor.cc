@@ -126,7 +126,8 @@ struct core_state {
 
   const endpoint_id& own_id() const { return cfg->id; }
 
-  // -- status and error events -------------------------------------------------
+  // -- status and error events
+  // -------------------------------------------------
 
   /// Delivers a status or error (as data, upstream's layout, spec §2.3) to
   /// local subscribers of its topic. These messages never leave the node.
@@ -149,7 +150,8 @@ struct core_state {
     emit_local(topic::errors_str, std::move(value));
   }
 
-  // -- local delivery ----------------------------------------------------------
+  // -- local delivery
+  // ----------------------------------------------------------
 
   void push_to(subscriber_entry& sub, const data_message* first,
                const data_message* last) {
@@ -199,12 +201,12 @@ struct core_state {
       for (auto& [id, peer] : peers) {
         if (peer.removing || id == msg.sender)
           continue;
-        if (msg.receiver.valid() ? msg.receiver != id
-                                 : !filter_matches(peer.filter,
-                                                   get_topic(msg.content)))
+        if (msg.receiver.valid()
+                ? msg.receiver != id
+                : !filter_matches(peer.filter, get_topic(msg.content)))
           continue;
-        out[id].push_back(node_message{msg.content, msg.sender, msg.receiver,
-                                       ttl});
+        out[id].push_back(
+            node_message{msg.content, msg.sender, msg.receiver, ttl});
       }
     }
     for (auto& [id, batch] : out) {
@@ -225,6 +227,23 @@ struct core_state {
   }
 
   void on_publish(node_message_batch& msgs) {
+    // The wire carries topics of at most 65535 bytes (spec §3.1): refuse
+    // longer ones here, loudly, instead of corrupting a frame later.
+    auto too_long = [](const node_message& msg) {
+      return get_topic(msg.content).size() > topic::max_size;
+    };
+    if (std::any_of(msgs.begin(), msgs.end(), too_long)) {
+      for (auto& msg : msgs)
+        if (too_long(msg))
+          emit_error(ec::invalid_topic_key,
+                     endpoint_info{own_id(), std::nullopt},
+                     "cannot publish: topic of " +
+                         std::to_string(get_topic(msg.content).size()) +
+                         " bytes exceeds the wire limit of " +
+                         std::to_string(topic::max_size));
+      msgs.erase(std::remove_if(msgs.begin(), msgs.end(), too_long),
+                 msgs.end());
+    }
     // spec §1.7: local subscribers do not see their own endpoint's publish,
     // except messages unicast to ourselves.
     for (auto& msg : msgs)
@@ -233,7 +252,8 @@ struct core_state {
     dispatch(msgs);
   }
 
-  // -- filters -----------------------------------------------------------------
+  // -- filters
+  // -----------------------------------------------------------------
 
   void update_filter() {
     filter_type result;
@@ -262,7 +282,8 @@ struct core_state {
     return result;
   }
 
-  // -- connections -------------------------------------------------------------
+  // -- connections
+  // -------------------------------------------------------------
 
   uint64_t start_peering(std::shared_ptr<net::stream> stream,
                          wire::handshake_role role, network_info addr,
@@ -364,8 +385,8 @@ struct core_state {
     peer.handle = entry.handle;
     peer.conn = msg.conn;
     peer.addr = entry.addr;
-    peer.flags = peer_flags::remote
-                 | (entry.outbound ? peer_flags::outbound : peer_flags::inbound);
+    peer.flags = peer_flags::remote |
+                 (entry.outbound ? peer_flags::outbound : peer_flags::inbound);
     peer.filter = std::move(msg.filter);
     peer.credit = cfg->peer_buffer_size;
     peer.attempt = entry.attempt;
@@ -381,8 +402,8 @@ struct core_state {
       attempt_peered(*entry.attempt, msg.peer);
     // A `peer()` whose connection was redundant waits for this one.
     for (auto& [id, att] : attempts)
-      if (att.state == attempt_entry::phase::awaiting_other
-          && att.peer == msg.peer)
+      if (att.state == attempt_entry::phase::awaiting_other &&
+          att.peer == msg.peer)
         attempt_peered(id, msg.peer);
     auto [first, last] = peer_waiters.equal_range(msg.peer);
     for (auto j = first; j != last; ++j)
@@ -404,8 +425,8 @@ struct core_state {
     // try again on their own.
     if (entry.peer.valid()) {
       for (auto& [id, att] : attempts)
-        if (att.state == attempt_entry::phase::awaiting_other
-            && att.peer == entry.peer)
+        if (att.state == attempt_entry::phase::awaiting_other &&
+            att.peer == entry.peer)
           dial(id);
     }
     // spec §2.4: handshake failures on the accepting side produce no event.
@@ -417,7 +438,10 @@ struct core_state {
     auto& att = j->second;
     att.conn.reset();
     auto peer = msg.peer.valid() ? msg.peer : entry.peer;
-    if (msg.redundant && peer.valid()) {
+    // Redundant, whether the peer said so (drop_conn 39) or we did (our
+    // verdict): the other connection with that peer is (or becomes) ours.
+    bool redundant = msg.redundant || msg.code == ec::redundant_connection;
+    if (redundant && peer.valid()) {
       // The peer already has a connection with us (or one in progress):
       // that counts as success once it is (or already was) established.
       if (peers.count(peer) > 0)
@@ -457,8 +481,8 @@ struct core_state {
       if (j != attempts.end()) {
         // spec §1.3: a lost outbound peering with retry > 0 reconnects; one
         // that we ended ourselves does not.
-        if (!msg.removed_locally && !entry.removing && !shutting_down
-            && j->second.info.retry.count() > 0) {
+        if (!msg.removed_locally && !entry.removing && !shutting_down &&
+            j->second.info.retry.count() > 0) {
           j->second.ever_peered = true;
           j->second.peer = endpoint_id{};
           dial(*entry.attempt);
@@ -470,7 +494,8 @@ struct core_state {
     finish_shutdown_if_idle();
   }
 
-  // -- connector -----------------------------------------------------------------
+  // -- connector
+  // -----------------------------------------------------------------
 
   attempt_entry* find_attempt(const network_info& info, uint64_t* id_out) {
     for (auto& [id, att] : attempts) {
@@ -515,19 +540,20 @@ struct core_state {
     att.state = attempt_entry::phase::dialing;
     ++att.timer_seq;
     auto core = caf::actor_cast<caf::actor>(self);
-    auto timeout =
-      std::chrono::duration_cast<std::chrono::milliseconds>(cfg->connect_timeout);
-    net::dial(*io, att.info.address, att.info.port, timeout,
-              [core, id](std::shared_ptr<net::stream> stream,
-                         const std::error_code& err) {
-                caf::anon_send(core, dial_result_msg{id, std::move(stream), err});
-              });
+    auto timeout = std::chrono::duration_cast<std::chrono::milliseconds>(
+        cfg->connect_timeout);
+    net::dial(
+        *io, att.info.address, att.info.port, timeout,
+        [core, id](std::shared_ptr<net::stream> stream,
+                   const std::error_code& err) {
+          caf::anon_send(core, dial_result_msg{id, std::move(stream), err});
+        });
   }
 
   void on_dial_result(dial_result_msg& msg) {
     auto i = attempts.find(msg.attempt);
-    if (i == attempts.end() || i->second.state != attempt_entry::phase::dialing
-        || shutting_down) {
+    if (i == attempts.end() ||
+        i->second.state != attempt_entry::phase::dialing || shutting_down) {
       if (msg.stream)
         msg.stream->abort();
       return;
@@ -536,9 +562,9 @@ struct core_state {
       return attempt_failed(msg.attempt);
     auto& att = i->second;
     att.state = attempt_entry::phase::handshaking;
-    att.conn = start_peering(std::move(msg.stream),
-                             wire::handshake_role::initiator, att.info,
-                             msg.attempt);
+    att.conn =
+        start_peering(std::move(msg.stream), wire::handshake_role::initiator,
+                      att.info, msg.attempt);
   }
 
   void attempt_peered(uint64_t id, const endpoint_id& peer) {
@@ -582,14 +608,15 @@ struct core_state {
     std::uniform_real_distribution<double> jitter{1.0 - cfg->retry_jitter,
                                                   1.0 + cfg->retry_jitter};
     auto delay = std::chrono::duration_cast<timespan>(
-      std::chrono::duration<double>(att.info.retry) * jitter(rng));
+        std::chrono::duration<double>(att.info.retry) * jitter(rng));
     self->delayed_send(self, delay, retry_timer_msg{id, seq});
   }
 
   void on_retry_timer(const retry_timer_msg& msg) {
     auto i = attempts.find(msg.attempt);
-    if (i == attempts.end() || i->second.state != attempt_entry::phase::waiting
-        || i->second.timer_seq != msg.seq)
+    if (i == attempts.end() ||
+        i->second.state != attempt_entry::phase::waiting ||
+        i->second.timer_seq != msg.seq)
       return;
     dial(msg.attempt);
   }
@@ -637,17 +664,16 @@ struct core_state {
   std::vector<peer_info> list_peers() const {
     std::vector<peer_info> result;
     for (auto& [id, peer] : peers)
-      result.push_back(
-        peer_info{endpoint_info{id, peer.addr}, peer.flags, peer_status::peered});
+      result.push_back(peer_info{endpoint_info{id, peer.addr}, peer.flags,
+                                 peer_status::peered});
     for (auto& [conn, entry] : pending) {
       bool again = false;
       if (entry.attempt) {
         auto i = attempts.find(*entry.attempt);
         again = i != attempts.end() && i->second.ever_peered;
       }
-      auto flags = peer_flags::remote
-                   | (entry.outbound ? peer_flags::outbound
-                                     : peer_flags::inbound);
+      auto flags = peer_flags::remote | (entry.outbound ? peer_flags::outbound
+                                                        : peer_flags::inbound);
       result.push_back(peer_info{endpoint_info{entry.peer, entry.addr}, flags,
                                  again ? peer_status::reconnecting
                                        : peer_status::connecting});
@@ -666,7 +692,8 @@ struct core_state {
     return result;
   }
 
-  // -- shutdown ----------------------------------------------------------------
+  // -- shutdown
+  // ----------------------------------------------------------------
 
   void on_shutdown(promise_ptr<void> done) {
     if (shutting_down) {
@@ -753,99 +780,101 @@ caf::behavior core_actor(caf::stateful_actor<core_state>* self,
   self->set_error_handler([](caf::scheduled_actor*, caf::error&) {});
   self->set_down_handler([](caf::scheduled_actor*, caf::down_msg&) {});
   return {
-    // -- I/O and peerings --
-    [self](accepted_msg& msg) {
-      self->state.on_accepted(std::move(msg.stream));
-    },
-    [self](dial_result_msg& msg) { self->state.on_dial_result(msg); },
-    [self](check_peer_msg& msg) { self->state.on_check_peer(msg); },
-    [self](handshake_done_msg& msg) { self->state.on_handshake_done(msg); },
-    [self](handshake_failed_msg& msg) {
-      self->state.on_handshake_failed(msg);
-    },
-    [self](inbound_batch_msg& msg) {
-      self->state.on_inbound(msg.peer, msg.msgs);
-    },
-    [self](peer_filter_msg& msg) {
-      auto& peers = self->state.peers;
-      if (auto i = peers.find(msg.peer); i != peers.end())
-        i->second.filter = std::move(msg.filter);
-    },
-    [self](peer_credit_msg& msg) {
-      auto& st = self->state;
-      if (auto i = st.peers.find(msg.peer); i != st.peers.end())
-        i->second.credit = std::min(i->second.credit + msg.count,
-                                    st.cfg->peer_buffer_size);
-    },
-    [self](peering_closed_msg& msg) { self->state.on_peering_closed(msg); },
-    [self](retry_timer_msg& msg) { self->state.on_retry_timer(msg); },
-    [self](shutdown_timeout_msg) { self->state.on_shutdown_timeout(); },
-    // -- endpoint API --
-    [self](add_listener_msg& msg) {
-      auto& st = self->state;
-      if (st.shutting_down)
-        msg.listener->close();
-      else
-        st.listeners.push_back(std::move(msg.listener));
-    },
-    [self](peer_msg& msg) { self->state.on_peer(msg); },
-    [self](unpeer_msg& msg) { self->state.on_unpeer(msg); },
-    [self](get_peers_msg& msg) {
-      fulfill(msg.done, self->state.list_peers());
-    },
-    [self](get_peer_filters_msg& msg) {
-      fulfill(msg.done, self->state.peer_filters());
-    },
-    [self](get_filter_msg& msg) { fulfill(msg.done, self->state.filter); },
-    [self](await_peer_msg& msg) {
-      auto& st = self->state;
-      if (st.peers.count(msg.peer) > 0)
-        fulfill(msg.done, true);
-      else if (st.shutting_down)
-        fulfill(msg.done, false);
-      else
-        st.peer_waiters.emplace(msg.peer, std::move(msg.done));
-    },
-    [self](subscribe_msg& msg) {
-      auto& st = self->state;
-      if (st.shutting_down) {
-        msg.queue->close();
-      } else {
-        auto& sub = st.subscribers[msg.id];
-        sub.filter = std::move(msg.filter);
-        sub.queue = std::move(msg.queue);
+      // -- I/O and peerings --
+      [self](accepted_msg& msg) {
+        self->state.on_accepted(std::move(msg.stream));
+      },
+      [self](dial_result_msg& msg) { self->state.on_dial_result(msg); },
+      [self](check_peer_msg& msg) { self->state.on_check_peer(msg); },
+      [self](handshake_done_msg& msg) { self->state.on_handshake_done(msg); },
+      [self](handshake_failed_msg& msg) {
+        self->state.on_handshake_failed(msg);
+      },
+      [self](inbound_batch_msg& msg) {
+        self->state.on_inbound(msg.peer, msg.msgs);
+      },
+      [self](peer_filter_msg& msg) {
+        auto& peers = self->state.peers;
+        if (auto i = peers.find(msg.peer); i != peers.end())
+          i->second.filter = std::move(msg.filter);
+      },
+      [self](peer_credit_msg& msg) {
+        auto& st = self->state;
+        if (auto i = st.peers.find(msg.peer); i != st.peers.end())
+          i->second.credit =
+              std::min(i->second.credit + msg.count, st.cfg->peer_buffer_size);
+      },
+      [self](peering_closed_msg& msg) { self->state.on_peering_closed(msg); },
+      [self](retry_timer_msg& msg) { self->state.on_retry_timer(msg); },
+      [self](shutdown_timeout_msg) { self->state.on_shutdown_timeout(); },
+      // -- endpoint API --
+      [self](add_listener_msg& msg) {
+        auto& st = self->state;
+        if (st.shutting_down)
+          msg.listener->close();
+        else
+          st.listeners.push_back(std::move(msg.listener));
+      },
+      [self](peer_msg& msg) { self->state.on_peer(msg); },
+      [self](unpeer_msg& msg) { self->state.on_unpeer(msg); },
+      [self](get_peers_msg& msg) {
+        fulfill(msg.done, self->state.list_peers());
+      },
+      [self](get_peer_filters_msg& msg) {
+        fulfill(msg.done, self->state.peer_filters());
+      },
+      [self](get_filter_msg& msg) { fulfill(msg.done, self->state.filter); },
+      [self](await_peer_msg& msg) {
+        auto& st = self->state;
+        if (st.peers.count(msg.peer) > 0)
+          fulfill(msg.done, true);
+        else if (st.shutting_down)
+          fulfill(msg.done, false);
+        else
+          st.peer_waiters.emplace(msg.peer, std::move(msg.done));
+      },
+      [self](subscribe_msg& msg) {
+        auto& st = self->state;
+        if (st.shutting_down) {
+          msg.queue->close();
+        } else {
+          auto& sub = st.subscribers[msg.id];
+          sub.filter = std::move(msg.filter);
+          sub.queue = std::move(msg.queue);
+          st.update_filter();
+        }
+        if (msg.done)
+          fulfill(msg.done);
+      },
+      [self](set_subscriber_filter_msg& msg) {
+        auto& st = self->state;
+        if (auto i = st.subscribers.find(msg.id); i != st.subscribers.end()) {
+          i->second.filter = std::move(msg.filter);
+          st.update_filter();
+        }
+        if (msg.done)
+          fulfill(msg.done);
+      },
+      [self](unsubscribe_msg& msg) {
+        auto& st = self->state;
+        if (auto i = st.subscribers.find(msg.id); i != st.subscribers.end()) {
+          i->second.queue->close();
+          st.subscribers.erase(i);
+        }
+      },
+      [self](subscriber_space_msg& msg) {
+        self->state.on_subscriber_space(msg.id);
+      },
+      [self](forward_msg& msg) {
+        auto& st = self->state;
+        st.forwarded.insert(st.forwarded.end(), msg.topics.begin(),
+                            msg.topics.end());
         st.update_filter();
-      }
-      if (msg.done)
-        fulfill(msg.done);
-    },
-    [self](set_subscriber_filter_msg& msg) {
-      auto& st = self->state;
-      if (auto i = st.subscribers.find(msg.id); i != st.subscribers.end()) {
-        i->second.filter = std::move(msg.filter);
-        st.update_filter();
-      }
-      if (msg.done)
-        fulfill(msg.done);
-    },
-    [self](unsubscribe_msg& msg) {
-      auto& st = self->state;
-      if (auto i = st.subscribers.find(msg.id); i != st.subscribers.end()) {
-        i->second.queue->close();
-        st.subscribers.erase(i);
-      }
-    },
-    [self](subscriber_space_msg& msg) {
-      self->state.on_subscriber_space(msg.id);
-    },
-    [self](forward_msg& msg) {
-      auto& st = self->state;
-      st.forwarded.insert(st.forwarded.end(), msg.topics.begin(),
-                          msg.topics.end());
-      st.update_filter();
-    },
-    [self](publish_msg& msg) { self->state.on_publish(msg.msgs); },
-    [self](shutdown_msg& msg) { self->state.on_shutdown(std::move(msg.done)); },
+      },
+      [self](publish_msg& msg) { self->state.on_publish(msg.msgs); },
+      [self](shutdown_msg& msg) {
+        self->state.on_shutdown(std::move(msg.done));
+      },
   };
 }
 

@@ -74,7 +74,8 @@ struct stream_closed_msg {
   std::error_code reason;
 };
 
-// -- peering actor -> self (timers) --------------------------------------------
+// -- peering actor -> self (timers)
+// --------------------------------------------
 
 struct handshake_timeout_msg {};
 
@@ -171,7 +172,8 @@ struct dial_result_msg {
   std::error_code error;
 };
 
-// -- core actor -> self (timers) -----------------------------------------------
+// -- core actor -> self (timers)
+// -----------------------------------------------
 
 struct retry_timer_msg {
   uint64_t attempt = 0;

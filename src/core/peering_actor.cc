@@ -111,7 +111,8 @@ struct peering_state {
 
   const endpoint_id& own_id() const { return cfg->id; }
 
-  // -- handshake ---------------------------------------------------------------
+  // -- handshake
+  // ---------------------------------------------------------------
 
   void start(peering_args& args) {
     core = std::move(args.core);
@@ -124,9 +125,9 @@ struct peering_state {
     // If the core goes away (shutdown deadline), so do we.
     self->monitor(core);
     self->set_down_handler(
-      [](caf::scheduled_actor* ptr, caf::down_msg&) { ptr->quit(); });
+        [](caf::scheduled_actor* ptr, caf::down_msg&) { ptr->quit(); });
     auto bridge =
-      std::make_shared<stream_bridge>(caf::actor_cast<caf::actor>(self));
+        std::make_shared<stream_bridge>(caf::actor_cast<caf::actor>(self));
     stream->start(std::move(bridge));
     hs.emplace(args.role, own_id(), std::move(args.filter));
     wire::handshake_actions act;
@@ -139,7 +140,8 @@ struct peering_state {
     if (!act.output.empty())
       stream->write(std::move(act.output));
     if (act.check_peer)
-      self->send(core, check_peer_msg{conn, hs->peer_id(), hs->is_originator()});
+      self->send(core,
+                 check_peer_msg{conn, hs->peer_id(), hs->is_originator()});
     if (hs->failed())
       fail_handshake(hs->error_code(), hs->error_reason(),
                      hs->failed_redundant());
@@ -175,27 +177,27 @@ struct peering_state {
     self->delayed_send(self, cfg->heartbeat_interval, heartbeat_tick_msg{});
   }
 
-  // -- inbound -----------------------------------------------------------------
+  // -- inbound
+  // -----------------------------------------------------------------
 
   void on_data(bin::byte_span chunk) {
     last_received = clock_type::now();
     std::string err;
     if (ph == phase::handshake) {
       auto ok = reader.feed(
-        chunk,
-        [this](bin::byte_span frame) {
-          wire::handshake_actions act;
-          hs->on_frame(frame, act);
-          apply(act);
-          return ph == phase::handshake;
-        },
-        err);
+          chunk,
+          [this](bin::byte_span frame) {
+            wire::handshake_actions act;
+            hs->on_frame(frame, act);
+            apply(act);
+            return ph == phase::handshake;
+          },
+          err);
       if (!ok) {
         // Oversized or empty frame before the handshake completed.
         net::byte_buffer out;
-        wire::encode(wire::make_drop_conn_msg(own_id(), ec::invalid_message,
-                                              err),
-                     out);
+        wire::encode(
+            wire::make_drop_conn_msg(own_id(), ec::invalid_message, err), out);
         stream->write(std::move(out));
         fail_handshake(ec::invalid_message, err, false);
         return;
@@ -209,7 +211,7 @@ struct peering_state {
       return;
     node_message_batch batch;
     auto ok = reader.feed(
-      chunk, [&](bin::byte_span frame) { on_envelope(frame, batch); }, err);
+        chunk, [&](bin::byte_span frame) { on_envelope(frame, batch); }, err);
     deliver(batch);
     if (!ok)
       remove_locally(err);
@@ -233,53 +235,54 @@ struct peering_state {
       return;
     }
     switch (env.type) {
-      case wire::envelope_type::data: {
-        data value;
-        bin::decode_error derr;
-        if (!bin::decode(env.payload, value, derr)) {
-          ++malformed;
-          return;
-        }
-        // The last hop is the peer we got it from, whatever the field says.
-        batch.push_back(node_message{
-          make_data_message(topic{std::string{env.topic}}, std::move(value)),
-          peer, env.receiver, env.ttl});
-        return;
-      }
-      case wire::envelope_type::routing_update: {
-        filter_type filter;
-        if (!wire::parse_routing_update(env.payload, filter, err)) {
-          ++malformed;
-          return;
-        }
-        deliver(batch); // keep the order of data and filter changes
-        self->send(core, peer_filter_msg{peer, std::move(filter)});
-        return;
-      }
-      case wire::envelope_type::ping: {
-        net::byte_buffer out;
-        wire::write_pong_reply(env, out);
-        stream->write(std::move(out));
-        return;
-      }
-      case wire::envelope_type::pong: {
-        uint64_t id = 0;
-        if (bye == bye_phase::sent && wire::is_bye_payload(env.payload, id)
-            && id == bye_id) {
-          bye = bye_phase::done;
-          ph = phase::closing;
-          stream->close();
-        }
-        return;
-      }
-      case wire::envelope_type::command:
-        // Data stores are not supported yet: command traffic is dropped.
+    case wire::envelope_type::data: {
+      data value;
+      bin::decode_error derr;
+      if (!bin::decode(env.payload, value, derr)) {
         ++malformed;
         return;
+      }
+      // The last hop is the peer we got it from, whatever the field says.
+      batch.push_back(node_message{
+          make_data_message(topic{std::string{env.topic}}, std::move(value)),
+          peer, env.receiver, env.ttl});
+      return;
+    }
+    case wire::envelope_type::routing_update: {
+      filter_type filter;
+      if (!wire::parse_routing_update(env.payload, filter, err)) {
+        ++malformed;
+        return;
+      }
+      deliver(batch); // keep the order of data and filter changes
+      self->send(core, peer_filter_msg{peer, std::move(filter)});
+      return;
+    }
+    case wire::envelope_type::ping: {
+      net::byte_buffer out;
+      wire::write_pong_reply(env, out);
+      stream->write(std::move(out));
+      return;
+    }
+    case wire::envelope_type::pong: {
+      uint64_t id = 0;
+      if (bye == bye_phase::sent && wire::is_bye_payload(env.payload, id) &&
+          id == bye_id) {
+        bye = bye_phase::done;
+        ph = phase::closing;
+        stream->close();
+      }
+      return;
+    }
+    case wire::envelope_type::command:
+      // Data stores are not supported yet: command traffic is dropped.
+      ++malformed;
+      return;
     }
   }
 
-  // -- outbound ----------------------------------------------------------------
+  // -- outbound
+  // ----------------------------------------------------------------
 
   void on_outbound(node_message_batch& msgs) {
     if (ph != phase::established || bye != bye_phase::none) {
@@ -290,18 +293,18 @@ struct peering_state {
     for (auto& msg : msgs) {
       if (outq.size() >= cfg->peer_buffer_size) {
         switch (cfg->peer_overflow_policy) {
-          case overflow_policy::disconnect:
-            remove_locally("caf::sec::backpressure_overflow");
-            return;
-          case overflow_policy::drop_newest:
-            ++dropped;
-            ++freed;
-            continue;
-          case overflow_policy::drop_oldest:
-            outq.pop_front();
-            ++dropped;
-            ++freed;
-            break;
+        case overflow_policy::disconnect:
+          remove_locally("caf::sec::backpressure_overflow");
+          return;
+        case overflow_policy::drop_newest:
+          ++dropped;
+          ++freed;
+          continue;
+        case overflow_policy::drop_oldest:
+          outq.pop_front();
+          ++dropped;
+          ++freed;
+          break;
         }
       }
       outq.push_back(std::move(msg));
@@ -346,7 +349,8 @@ struct peering_state {
     stream->write(std::move(out));
   }
 
-  // -- heartbeat ---------------------------------------------------------------
+  // -- heartbeat
+  // ---------------------------------------------------------------
 
   void on_tick() {
     if (ph != phase::established)
@@ -358,8 +362,8 @@ struct peering_state {
       stream->abort();
       return;
     }
-    if (now - last_received >= cfg->heartbeat_interval
-        && now - last_ping >= cfg->heartbeat_interval) {
+    if (now - last_received >= cfg->heartbeat_interval &&
+        now - last_ping >= cfg->heartbeat_interval) {
       last_ping = now;
       net::byte_buffer payload{heartbeat_prefix.begin(),
                                heartbeat_prefix.end()};
@@ -371,7 +375,8 @@ struct peering_state {
     self->delayed_send(self, cfg->heartbeat_interval, heartbeat_tick_msg{});
   }
 
-  // -- ending ------------------------------------------------------------------
+  // -- ending
+  // ------------------------------------------------------------------
 
   void start_bye() {
     if (ph != phase::established || bye != bye_phase::none) {
@@ -443,44 +448,45 @@ caf::behavior peering_actor(caf::stateful_actor<peering_state>* self,
                             peering_args args) {
   self->state.start(args);
   return {
-    [self](stream_data_msg& msg) {
-      auto& st = self->state;
-      st.on_data(bin::byte_span{msg.chunk.data(), msg.size});
-      st.stream->release(std::move(msg.chunk));
-    },
-    [self](stream_sent_msg& msg) {
-      auto& st = self->state;
-      st.in_flight -= std::min(st.in_flight, msg.bytes);
-      st.flush();
-    },
-    [self](stream_closed_msg& msg) { self->state.on_closed(msg.reason); },
-    [self](verdict_msg& msg) {
-      auto& st = self->state;
-      if (st.ph != phase::handshake || !st.hs)
-        return;
-      wire::handshake_actions act;
-      st.hs->on_verdict(msg.verdict, act);
-      st.apply(act);
-      if (st.ph == phase::established) // frames buffered behind the verdict
-        st.on_data(bin::byte_span{});
-    },
-    [self](handshake_timeout_msg) {
-      auto& st = self->state;
-      if (st.ph != phase::handshake || !st.hs)
-        return;
-      wire::handshake_actions act;
-      st.hs->on_timeout(act, std::chrono::duration_cast<std::chrono::milliseconds>(
-                               st.cfg->handshake_timeout));
-      st.apply(act);
-      if (st.ph == phase::handshake) // the machine must fail; make sure
-        st.fail_handshake(ec::peer_timeout, "handshake timed out", false);
-    },
-    [self](outbound_batch_msg& msg) { self->state.on_outbound(msg.msgs); },
-    [self](announce_filter_msg& msg) { self->state.announce(msg.filter); },
-    [self](heartbeat_tick_msg) { self->state.on_tick(); },
-    [self](bye_msg) { self->state.start_bye(); },
-    [self](bye_timeout_msg) { self->state.on_bye_timeout(); },
-    [self](abort_msg) { self->state.abort_now(); },
+      [self](stream_data_msg& msg) {
+        auto& st = self->state;
+        st.on_data(bin::byte_span{msg.chunk.data(), msg.size});
+        st.stream->release(std::move(msg.chunk));
+      },
+      [self](stream_sent_msg& msg) {
+        auto& st = self->state;
+        st.in_flight -= std::min(st.in_flight, msg.bytes);
+        st.flush();
+      },
+      [self](stream_closed_msg& msg) { self->state.on_closed(msg.reason); },
+      [self](verdict_msg& msg) {
+        auto& st = self->state;
+        if (st.ph != phase::handshake || !st.hs)
+          return;
+        wire::handshake_actions act;
+        st.hs->on_verdict(msg.verdict, act);
+        st.apply(act);
+        if (st.ph == phase::established) // frames buffered behind the verdict
+          st.on_data(bin::byte_span{});
+      },
+      [self](handshake_timeout_msg) {
+        auto& st = self->state;
+        if (st.ph != phase::handshake || !st.hs)
+          return;
+        wire::handshake_actions act;
+        st.hs->on_timeout(act,
+                          std::chrono::duration_cast<std::chrono::milliseconds>(
+                              st.cfg->handshake_timeout));
+        st.apply(act);
+        if (st.ph == phase::handshake) // the machine must fail; make sure
+          st.fail_handshake(ec::peer_timeout, "handshake timed out", false);
+      },
+      [self](outbound_batch_msg& msg) { self->state.on_outbound(msg.msgs); },
+      [self](announce_filter_msg& msg) { self->state.announce(msg.filter); },
+      [self](heartbeat_tick_msg) { self->state.on_tick(); },
+      [self](bye_msg) { self->state.start_bye(); },
+      [self](bye_timeout_msg) { self->state.on_bye_timeout(); },
+      [self](abort_msg) { self->state.abort_now(); },
   };
 }
 

@@ -30,7 +30,7 @@ public:
   /// `wakeup` is called (without locks held) when a new timer became the
   /// earliest one, so that a sleeping worker re-computes its deadline.
   explicit lean_clock(std::function<void()> wakeup)
-    : wakeup_(std::move(wakeup)) {}
+      : wakeup_(std::move(wakeup)) {}
 
   /// The earliest deadline, or `time_point::max()` if nothing is scheduled.
   time_point next_deadline() const noexcept {
@@ -114,14 +114,14 @@ private:
 
   /// Requires the lock.
   void update_next() {
-    auto next = schedule().empty() ? time_point::max()
-                                   : schedule().begin()->first;
+    auto next =
+        schedule().empty() ? time_point::max() : schedule().begin()->first;
     next_.store(next.time_since_epoch().count(), std::memory_order_release);
   }
 
   std::recursive_mutex mtx_;
   std::atomic<duration_type::rep> next_{
-    time_point::max().time_since_epoch().count()};
+      time_point::max().time_since_epoch().count()};
   std::function<void()> wakeup_;
 };
 
@@ -131,7 +131,7 @@ public:
   using super = caf::scheduler::abstract_coordinator;
 
   explicit lean_coordinator(caf::actor_system& sys)
-    : super(sys), clock_([this] { wake_one(); }) {}
+      : super(sys), clock_([this] { wake_one(); }) {}
 
   void enqueue(resumable* job) override {
     {
@@ -174,7 +174,7 @@ protected:
 private:
   struct worker final : caf::execution_unit {
     explicit worker(lean_coordinator* parent)
-      : execution_unit(&parent->system()), parent(parent) {}
+        : execution_unit(&parent->system()), parent(parent) {}
 
     void exec_later(resumable* job) override { parent->enqueue(job); }
 
@@ -222,15 +222,15 @@ private:
       if (job == nullptr)
         continue;
       switch (job->resume(self, max_throughput())) {
-        case resumable::resume_later:
-          enqueue(job);
-          break;
-        case resumable::done:
-        case resumable::awaiting_message:
-          intrusive_ptr_release(job);
-          break;
-        case resumable::shutdown_execution_unit:
-          break;
+      case resumable::resume_later:
+        enqueue(job);
+        break;
+      case resumable::done:
+      case resumable::awaiting_message:
+        intrusive_ptr_release(job);
+        break;
+      case resumable::shutdown_execution_unit:
+        break;
       }
     }
     system().thread_terminates();
@@ -248,9 +248,9 @@ private:
 
 void use_lean_scheduler(caf::actor_system_config& cfg) {
   cfg.module_factories.push_back(
-    [](caf::actor_system& sys) -> caf::actor_system::module* {
-      return new lean_coordinator(sys);
-    });
+      [](caf::actor_system& sys) -> caf::actor_system::module* {
+        return new lean_coordinator(sys);
+      });
 }
 
 } // namespace broker::core

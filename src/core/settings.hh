@@ -28,7 +28,8 @@ struct settings {
   /// This endpoint's identity.
   endpoint_id id;
 
-  /// Only locally originated messages go to peers (`broker.disable-forwarding`).
+  /// Only locally originated messages go to peers
+  /// (`broker.disable-forwarding`).
   bool disable_forwarding = false;
 
   /// `broker.peer-buffer-size`: messages buffered per peer (upstream: 2048).

@@ -10,7 +10,7 @@
 namespace broker::core {
 
 subscriber_queue::subscriber_queue(size_t capacity, full_policy policy)
-  : capacity_(capacity == 0 ? 1 : capacity), policy_(policy) {
+    : capacity_(capacity == 0 ? 1 : capacity), policy_(policy) {
   fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   if (fd_ < 0)
     throw std::system_error(errno, std::generic_category(),

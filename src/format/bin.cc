@@ -17,7 +17,8 @@ using tag = data::type;
 constexpr uint8_t max_tag = static_cast<uint8_t>(tag::vector);
 
 /// Largest port protocol value (icmp, spec: §4.6).
-constexpr uint8_t max_port_protocol = static_cast<uint8_t>(port::protocol::icmp);
+constexpr uint8_t max_port_protocol =
+    static_cast<uint8_t>(port::protocol::icmp);
 
 /// Bytes of an address body.
 constexpr size_t address_size = std::tuple_size_v<address::byte_array>;
@@ -76,7 +77,9 @@ void encode_value(const data& x, byte_buffer& out);
 struct encode_visitor {
   byte_buffer& out;
 
-  void operator()(none) const { write_u8(static_cast<uint8_t>(tag::none), out); }
+  void operator()(none) const {
+    write_u8(static_cast<uint8_t>(tag::none), out);
+  }
 
   void operator()(boolean x) const {
     auto dst = grow(out, 2);
@@ -184,89 +187,70 @@ public:
                   "invalid type tag " + std::to_string(unsigned{raw_tag}));
     auto& v = x.get_data();
     switch (static_cast<tag>(raw_tag)) {
-      case tag::none:
-        v.emplace<none>();
-        return true;
-      case tag::boolean: {
-        uint8_t byte = 0;
-        if (!src_.read_u8(byte))
-          return fail_end("boolean");
-        // spec: §4.2: any non-zero byte is true.
-        v.emplace<boolean>(byte != 0);
-        return true;
-      }
-      case tag::count: {
-        uint64_t bits = 0;
-        if (!src_.read_u64(bits))
-          return fail_end("count");
-        v.emplace<count>(bits);
-        return true;
-      }
-      case tag::integer: {
-        uint64_t bits = 0;
-        if (!src_.read_u64(bits))
-          return fail_end("integer");
-        v.emplace<integer>(static_cast<integer>(bits));
-        return true;
-      }
-      case tag::real: {
-        uint64_t bits = 0;
-        if (!src_.read_u64(bits))
-          return fail_end("real");
-        v.emplace<real>(unpack_real(bits));
-        return true;
-      }
-      case tag::string:
-        return string(v.emplace<std::string>(), "string");
-      case tag::address:
-        return address_bytes(v.emplace<address>().bytes(), "address");
-      case tag::subnet: {
-        address net;
-        uint8_t raw_length = 0;
-        if (!address_bytes(net.bytes(), "subnet"))
-          return false;
-        if (!src_.read_u8(raw_length))
-          return fail_end("subnet length");
-        // As upstream, the raw length is not validated (spec: §4.6).
-        v.emplace<subnet>(subnet::unchecked(net, raw_length));
-        return true;
-      }
-      case tag::port: {
-        uint16_t number = 0;
-        if (!src_.read_u16(number))
-          return fail_end("port number");
-        auto proto_offset = src_.offset();
-        uint8_t proto = 0;
-        if (!src_.read_u8(proto))
-          return fail_end("port protocol");
-        if (proto > max_port_protocol)
-          return fail(proto_offset, "invalid port protocol "
-                                      + std::to_string(unsigned{proto}));
-        v.emplace<port>(number, static_cast<port::protocol>(proto));
-        return true;
-      }
-      case tag::timestamp: {
-        uint64_t bits = 0;
-        if (!src_.read_u64(bits))
-          return fail_end("timestamp");
-        v.emplace<timestamp>(timespan{static_cast<int64_t>(bits)});
-        return true;
-      }
-      case tag::timespan: {
-        uint64_t bits = 0;
-        if (!src_.read_u64(bits))
-          return fail_end("timespan");
-        v.emplace<timespan>(static_cast<int64_t>(bits));
-        return true;
-      }
-      case tag::enum_value:
-        return string(v.emplace<enum_value>().name, "enum_value");
-      case tag::set:
-        return set_body(v.emplace<set>(), tag_offset, depth);
-      case tag::table:
-        return table_body(v.emplace<table>(), tag_offset, depth);
-      case tag::vector:
-        return vector_body(v.emplace<vector>(), tag_offset, depth);
+    case tag::none:
+      v.emplace<none>();
+      return true;
+    case tag::boolean: {
+      uint8_t byte = 0;
+      if (!src_.read_u8(byte))
+        return fail_end("boolean");
+      // spec: §4.2: any non-zero byte is true.
+      v.emplace<boolean>(byte != 0);
+      return true;
+    }
+    case tag::count:
+      return u64_body<count>(v, "count", [](uint64_t bits) { return bits; });
+    case tag::integer:
+      return u64_body<integer>(v, "integer", [](uint64_t bits) {
+        return static_cast<integer>(bits);
+      });
+    case tag::real:
+      return u64_body<real>(v, "real", unpack_real);
+    case tag::string:
+      return string(v.emplace<std::string>(), "string");
+    case tag::address:
+      return address_bytes(v.emplace<address>().bytes(), "address");
+    case tag::subnet: {
+      address net;
+      uint8_t raw_length = 0;
+      if (!address_bytes(net.bytes(), "subnet"))
+        return false;
+      if (!src_.read_u8(raw_length))
+        return fail_end("subnet length");
+      // As upstream, the raw length is not validated (spec: §4.6).
+      v.emplace<subnet>(subnet::unchecked(net, raw_length));
+      return true;
+    }
+    case tag::port: {
+      uint16_t number = 0;
+      if (!src_.read_u16(number))
+        return fail_end("port number");
+      auto proto_offset = src_.offset();
+      uint8_t proto = 0;
+      if (!src_.read_u8(proto))
+        return fail_end("port protocol");
+      if (proto > max_port_protocol)
+        return fail(proto_offset,
+                    "invalid port protocol " + std::to_string(unsigned{proto}));
+      v.emplace<port>(number, static_cast<port::protocol>(proto));
+      return true;
+    }
+    case tag::timestamp:
+      return u64_body<timestamp>(v, "timestamp", [](uint64_t bits) {
+        return timestamp{timespan{static_cast<int64_t>(bits)}};
+      });
+    case tag::timespan:
+      return u64_body<timespan>(v, "timespan", [](uint64_t bits) {
+        return timespan{static_cast<int64_t>(bits)};
+      });
+    case tag::enum_value:
+      return string(v.emplace<enum_value>().name, "enum_value");
+    case tag::set:
+      return set_body(v.emplace<set>(), tag_offset, depth);
+    case tag::table:
+      return table_body(v.emplace<table>(), tag_offset, depth);
+    case tag::vector:
+      return vector_body(v.emplace<vector>(), tag_offset, depth);
     }
     return fail(tag_offset, "unreachable");
   }
@@ -282,6 +266,16 @@ public:
   }
 
 private:
+  /// Reads the 8-byte body of a `T` and stores `convert(bits)` into `v`.
+  template <class T, class Convert>
+  bool u64_body(data::variant_type& v, const char* what, Convert convert) {
+    uint64_t bits = 0;
+    if (!src_.read_u64(bits))
+      return fail_end(what);
+    v.emplace<T>(convert(bits));
+    return true;
+  }
+
   /// Reports that the input ended inside `what`.
   bool fail_end(const char* what) {
     return fail(src_.offset(),
@@ -304,9 +298,9 @@ private:
 
   /// Reports a size field that claims more than the remaining input.
   bool fail_oversized(const std::string& what, uint32_t claimed) {
-    return fail(src_.offset(), what + " " + std::to_string(claimed)
-                                 + " exceeds remaining "
-                                 + std::to_string(src_.remaining()) + " bytes");
+    return fail(src_.offset(), what + " " + std::to_string(claimed) +
+                                   " exceeds remaining " +
+                                   std::to_string(src_.remaining()) + " bytes");
   }
 
   /// Reads varbyte length + bytes; `what` names the value ("string").
@@ -335,8 +329,8 @@ private:
   bool container_header(size_t tag_offset, size_t depth, uint32_t& n,
                         size_t min_element_size) {
     if (depth >= max_nesting_depth)
-      return fail(tag_offset, "nesting deeper than "
-                                + std::to_string(max_nesting_depth));
+      return fail(tag_offset,
+                  "nesting deeper than " + std::to_string(max_nesting_depth));
     if (!size(n, "container size"))
       return false;
     // Each element needs at least `min_element_size` bytes: a larger count
@@ -380,8 +374,8 @@ private:
       data val;
       if (!value(val, depth + 1))
         return false;
-      xs.emplace_hint(in_order ? xs.end() : xs.lower_bound(key),
-                      std::move(key), std::move(val));
+      xs.emplace_hint(in_order ? xs.end() : xs.lower_bound(key), std::move(key),
+                      std::move(val));
     }
     return true;
   }
@@ -449,8 +443,8 @@ bool decode(byte_span input, data& x, decode_error& err) {
   if (!dec.value(result, 0))
     return false;
   if (!src.at_end())
-    return dec.fail(src.offset(), std::to_string(src.remaining())
-                                    + " trailing bytes");
+    return dec.fail(src.offset(),
+                    std::to_string(src.remaining()) + " trailing bytes");
   x = std::move(result);
   return true;
 }

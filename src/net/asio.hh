@@ -18,7 +18,7 @@ namespace asio = boost::asio;
 struct io_runtime::impl {
   asio::io_context context{1};
   asio::executor_work_guard<asio::io_context::executor_type> work{
-    context.get_executor()};
+      context.get_executor()};
   std::vector<std::thread> threads;
 };
 

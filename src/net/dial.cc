@@ -14,7 +14,7 @@ namespace {
 /// One connection attempt; lives until its outcome is reported.
 struct dial_state : std::enable_shared_from_this<dial_state> {
   dial_state(asio::io_context& ctx, dial_handler done)
-    : resolver(ctx), sock(ctx), timer(ctx), done(std::move(done)) {}
+      : resolver(ctx), sock(ctx), timer(ctx), done(std::move(done)) {}
 
   void finish(std::shared_ptr<stream> result, const std::error_code& err) {
     if (finished)
@@ -40,8 +40,8 @@ struct dial_state : std::enable_shared_from_this<dial_state> {
                             self->finish(nullptr, err);
                             return;
                           }
-                          auto ptr =
-                            std::make_shared<tcp_stream>(std::move(self->sock));
+                          auto ptr = std::make_shared<tcp_stream>(
+                              std::move(self->sock));
                           self->finish(std::move(ptr), {});
                         });
   }
@@ -70,22 +70,22 @@ void dial(io_runtime& io, std::string host, uint16_t port,
     auto addr = asio::ip::make_address(host, err);
     if (!err) {
       auto endpoints = asio::ip::tcp::resolver::results_type::create(
-        asio::ip::tcp::endpoint{addr, port}, host, std::to_string(port));
+          asio::ip::tcp::endpoint{addr, port}, host, std::to_string(port));
       st->connect(endpoints);
       return;
     }
     st->resolver.async_resolve(
-      host, std::to_string(port),
-      [st](const boost::system::error_code& err,
-           const asio::ip::tcp::resolver::results_type& results) {
-        if (st->finished)
-          return;
-        if (err) {
-          st->finish(nullptr, err);
-          return;
-        }
-        st->connect(results);
-      });
+        host, std::to_string(port),
+        [st](const boost::system::error_code& err,
+             const asio::ip::tcp::resolver::results_type& results) {
+          if (st->finished)
+            return;
+          if (err) {
+            st->finish(nullptr, err);
+            return;
+          }
+          st->connect(results);
+        });
   });
 }
 

@@ -16,16 +16,16 @@ struct listener::impl : std::enable_shared_from_this<listener::impl> {
 
   void accept_next() {
     auto self = shared_from_this();
-    acceptor.async_accept(
-      [self](const boost::system::error_code& err, asio::ip::tcp::socket sock) {
-        if (err == asio::error::operation_aborted || !self->acceptor.is_open())
-          return;
-        if (!err)
-          self->on_accept(std::make_shared<tcp_stream>(std::move(sock)));
-        // Transient errors (EMFILE, ECONNABORTED, ...) must not end the
-        // listener: keep accepting.
-        self->accept_next();
-      });
+    acceptor.async_accept([self](const boost::system::error_code& err,
+                                 asio::ip::tcp::socket sock) {
+      if (err == asio::error::operation_aborted || !self->acceptor.is_open())
+        return;
+      if (!err)
+        self->on_accept(std::make_shared<tcp_stream>(std::move(sock)));
+      // Transient errors (EMFILE, ECONNABORTED, ...) must not end the
+      // listener: keep accepting.
+      self->accept_next();
+    });
   }
 
   asio::ip::tcp::acceptor acceptor;
@@ -33,7 +33,8 @@ struct listener::impl : std::enable_shared_from_this<listener::impl> {
   uint16_t port = 0;
 };
 
-listener::listener(std::unique_ptr<impl> ptr) : impl_(std::move(ptr)) {}
+listener::listener(std::unique_ptr<impl> ptr) : impl_(std::move(ptr)) {
+}
 
 listener::~listener() {
   close();
@@ -86,8 +87,8 @@ listener::open(io_runtime& io, const std::string& address, uint16_t port,
                bool reuse_addr, accept_handler on_accept, std::error_code& err,
                std::string& what) {
   auto& ctx = io.native().context;
-  auto where = (address.empty() ? std::string{"[::]"} : address) + ":"
-               + std::to_string(port);
+  auto where = (address.empty() ? std::string{"[::]"} : address) + ":" +
+               std::to_string(port);
   // Resolve the address (numeric or a host name) before binding.
   asio::ip::tcp::endpoint ep;
   boost::system::error_code berr;

@@ -32,12 +32,10 @@ public:
   /// @returns the listener, or `nullptr` with `err` and `what` describing
   ///          the failure (e.g. "cannot bind 127.0.0.1:80: Permission
   ///          denied").
-  static std::shared_ptr<listener> open(io_runtime& io,
-                                        const std::string& address,
-                                        uint16_t port, bool reuse_addr,
-                                        accept_handler on_accept,
-                                        std::error_code& err,
-                                        std::string& what);
+  static std::shared_ptr<listener>
+  open(io_runtime& io, const std::string& address, uint16_t port,
+       bool reuse_addr, accept_handler on_accept, std::error_code& err,
+       std::string& what);
 
   explicit listener(std::unique_ptr<impl> ptr);
 
@@ -57,7 +55,7 @@ private:
 /// Receives the outcome of `dial`: a connected stream, or `nullptr` and the
 /// reason. Runs on the I/O thread; must not block.
 using dial_handler =
-  std::function<void(std::shared_ptr<stream>, const std::error_code&)>;
+    std::function<void(std::shared_ptr<stream>, const std::error_code&)>;
 
 /// Makes exactly one attempt to connect to `host:port` (resolving `host` if
 /// needed and trying each address in turn) within `timeout`. Returns

@@ -10,7 +10,7 @@ stream_handler::~stream_handler() = default;
 stream::~stream() = default;
 
 tcp_stream::tcp_stream(asio::ip::tcp::socket sock)
-  : sock_(std::move(sock)), linger_timer_(sock_.get_executor()) {
+    : sock_(std::move(sock)), linger_timer_(sock_.get_executor()) {
   boost::system::error_code err;
   auto remote = sock_.remote_endpoint(err);
   if (!err) {
@@ -74,8 +74,8 @@ void tcp_stream::abort() {
 
 void tcp_stream::do_read() {
   // While closing, input is read and discarded regardless of back-pressure.
-  if (reading_ || finished_ || !handler_
-      || (!closing_ && unreleased_ >= max_unreleased_chunks))
+  if (reading_ || finished_ || !handler_ ||
+      (!closing_ && unreleased_ >= max_unreleased_chunks))
     return;
   byte_buffer chunk;
   if (!free_chunks_.empty()) {
@@ -89,25 +89,25 @@ void tcp_stream::do_read() {
   auto buf = asio::buffer(chunk.data(), chunk.size());
   reading_ = true;
   auto self = std::static_pointer_cast<tcp_stream>(shared_from_this());
-  sock_.async_read_some(buf, [self, c = std::move(chunk)](
-                               const boost::system::error_code& err,
-                               size_t n) mutable {
-    self->reading_ = false;
-    if (self->finished_)
-      return;
-    if (err) {
-      // After our own shutdown, the peer's EOF completes a graceful close.
-      self->finish(self->closing_ ? boost::system::error_code{} : err);
-      return;
-    }
-    if (self->closing_) {
-      self->free_chunks_.emplace_back(std::move(c));
-    } else {
-      ++self->unreleased_;
-      self->handler_->on_data(std::move(c), n);
-    }
-    self->do_read();
-  });
+  sock_.async_read_some(
+      buf, [self, c = std::move(chunk)](const boost::system::error_code& err,
+                                        size_t n) mutable {
+        self->reading_ = false;
+        if (self->finished_)
+          return;
+        if (err) {
+          // After our own shutdown, the peer's EOF completes a graceful close.
+          self->finish(self->closing_ ? boost::system::error_code{} : err);
+          return;
+        }
+        if (self->closing_) {
+          self->free_chunks_.emplace_back(std::move(c));
+        } else {
+          ++self->unreleased_;
+          self->handler_->on_data(std::move(c), n);
+        }
+        self->do_read();
+      });
 }
 
 void tcp_stream::do_write() {

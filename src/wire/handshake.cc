@@ -611,6 +611,10 @@ void handshake::on_drop_conn(handshake_msg& msg, handshake_actions& out) {
   auto& drop = std::get<drop_conn_msg>(msg);
   // No reply: the peer is closing already.
   peer_sent_drop_conn_ = true;
+  // The sender's ID tells the core which peering a redundant connection
+  // duplicates (spec §3.7), even before hello or version_select arrived.
+  if (!peer_id_.valid())
+    peer_id_ = drop.sender_id;
   // A failure always carries an error: report a drop_conn(none) as
   // unspecified.
   error_code_ = drop.code == ec::none ? ec::unspecified : drop.code;

@@ -306,8 +306,8 @@ public:
 
   [[nodiscard]] const endpoint_id& own_id() const noexcept { return own_id_; }
 
-  /// Returns the peer's ID once its hello or version_select arrived (nil
-  /// before).
+  /// Returns the peer's ID once its hello, version_select or drop_conn
+  /// arrived (nil before).
   [[nodiscard]] const endpoint_id& peer_id() const noexcept { return peer_id_; }
 
   /// Returns the peer's filter once its originator_syn or responder_syn_ack

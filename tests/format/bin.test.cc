@@ -70,7 +70,7 @@ constexpr auto npos = std::string::npos;
 
 /// The canonical (sorted) encoding of the set {1, 2, 3}.
 constexpr std::string_view sorted_set_1_2_3_hex =
-  "0c03020000000000000001020000000000000002020000000000000003";
+    "0c03020000000000000001020000000000000002020000000000000003";
 
 // -- data.txt -----------------------------------------------------------------
 
@@ -114,9 +114,9 @@ BROKER_VECTOR_TESTS("data.txt", "[format][bin][vectors]", check_data_row);
 /// Rows where we decode IEEE NaN patterns to NaN, not to ±inf as upstream
 /// does (DESIGN.md §6). We still write NaN as CAF's `ff..ff`.
 const std::set<std::string> nan_pattern_rows = {
-  "real_ieee_nan_7ff8",
-  "real_ieee_neg_qnan_fff8",
-  "real_ieee_snan_7ff0000000000001",
+    "real_ieee_nan_7ff8",
+    "real_ieee_neg_qnan_fff8",
+    "real_ieee_snan_7ff0000000000001",
 };
 
 /// Parses `error:ec=<n>:<name>("<text>")` into n and text.
@@ -274,75 +274,79 @@ std::string repeat(std::string_view hex, size_t n) {
 TEST_CASE("malformed input yields exact errors", "[format][bin]") {
   const auto fail = std::string{parse_failure};
   const malformed_case cases[] = {
-    {"empty input", "", "cannot parse null data: empty input at offset 0"},
-    {"unknown tag", "0f", fail + "invalid type tag 15 at offset 0"},
-    {"unknown tag 255", "ff", fail + "invalid type tag 255 at offset 0"},
-    {"trailing byte", "02000000000000002a00",
-     fail + "1 trailing bytes at offset 9"},
-    {"truncated bool", "01",
-     fail + "unexpected end of input reading boolean at offset 1"},
-    {"truncated count", "020000",
-     fail + "unexpected end of input reading count at offset 1"},
-    {"truncated integer", "03",
-     fail + "unexpected end of input reading integer at offset 1"},
-    {"truncated real", "0400000000000000",
-     fail + "unexpected end of input reading real at offset 1"},
-    {"truncated address", "0600000000",
-     fail + "unexpected end of input reading address at offset 1"},
-    {"truncated subnet", "0700000000000000000000ffff0a000000",
-     fail + "unexpected end of input reading subnet length at offset 17"},
-    {"truncated port", "0800",
-     fail + "unexpected end of input reading port number at offset 1"},
-    {"port without protocol", "080050",
-     fail + "unexpected end of input reading port protocol at offset 3"},
-    {"port protocol 4", "08000804",
-     fail + "invalid port protocol 4 at offset 3"},
-    {"truncated timestamp", "0900",
-     fail + "unexpected end of input reading timestamp at offset 1"},
-    {"truncated timespan", "0a00",
-     fail + "unexpected end of input reading timespan at offset 1"},
-    {"string without length", "05",
-     fail + "unexpected end of input reading string at offset 1"},
-    {"truncated string length", "0580",
-     fail + "unexpected end of input reading string at offset 1"},
-    {"string length beyond input", "050568",
-     fail + "string length 5 exceeds remaining 1 bytes at offset 2"},
-    {"string length 2^32-1 in 10 bytes", "05ffffffff0f61626364",
-     fail + "string length 4294967295 exceeds remaining 4 bytes at offset 6"},
-    {"six-byte varbyte", "0580808080800001",
-     fail + "invalid varbyte in string at offset 1"},
-    {"varbyte above 2^32-1", "05ffffffff1f",
-     fail + "invalid varbyte in string at offset 1"},
-    {"enum length beyond input", "0b0341",
-     fail + "enum_value length 3 exceeds remaining 1 bytes at offset 2"},
-    {"vector count 2^32-1", "0effffffff0f",
-     fail + "container size 4294967295 exceeds remaining 0 bytes at offset 6"},
-    {"set count beyond input", "0c0300",
-     fail + "container size 3 exceeds remaining 1 bytes at offset 2"},
-    {"table count beyond input", "0d02000000",
-     fail + "container size 2 exceeds remaining 3 bytes at offset 2"},
-    {"six-byte container size", "0e808080808000",
-     fail + "invalid varbyte in container size at offset 1"},
-    {"missing vector element", "0e020100",
-     fail + "unexpected end of input reading type tag at offset 4"},
-    {"vector count beyond input", "0e0200",
-     fail + "container size 2 exceeds remaining 1 bytes at offset 2"},
-    {"duplicate set element", "0c02020000000000000001020000000000000001",
-     fail + "duplicate set element at offset 11"},
-    {"duplicate table key", "0d02050161020000000000000001050161020000000000000002",
-     fail + "duplicate table key at offset 14"},
-    {"duplicate unsorted set element", "0c030502626205016105026262",
-     fail + "duplicate set element at offset 9"},
-    {"bad element in set", "0c010f", fail + "invalid type tag 15 at offset 2"},
-    {"bad table value", "0d0100ff", fail + "invalid type tag 255 at offset 3"},
-    {"129 nested vectors", repeat("0e01", 129) + "00",
-     fail + "nesting deeper than 128 at offset 256"},
-    {"100000 nested vector tags", repeat("0e01", 100000),
-     fail + "nesting deeper than 128 at offset 256"},
-    {"129 nested sets", repeat("0c01", 129) + "00",
-     fail + "nesting deeper than 128 at offset 256"},
-    {"129 nested table keys", repeat("0d01", 129) + "00" + repeat("00", 129),
-     fail + "nesting deeper than 128 at offset 256"},
+      {"empty input", "", "cannot parse null data: empty input at offset 0"},
+      {"unknown tag", "0f", fail + "invalid type tag 15 at offset 0"},
+      {"unknown tag 255", "ff", fail + "invalid type tag 255 at offset 0"},
+      {"trailing byte", "02000000000000002a00",
+       fail + "1 trailing bytes at offset 9"},
+      {"truncated bool", "01",
+       fail + "unexpected end of input reading boolean at offset 1"},
+      {"truncated count", "020000",
+       fail + "unexpected end of input reading count at offset 1"},
+      {"truncated integer", "03",
+       fail + "unexpected end of input reading integer at offset 1"},
+      {"truncated real", "0400000000000000",
+       fail + "unexpected end of input reading real at offset 1"},
+      {"truncated address", "0600000000",
+       fail + "unexpected end of input reading address at offset 1"},
+      {"truncated subnet", "0700000000000000000000ffff0a000000",
+       fail + "unexpected end of input reading subnet length at offset 17"},
+      {"truncated port", "0800",
+       fail + "unexpected end of input reading port number at offset 1"},
+      {"port without protocol", "080050",
+       fail + "unexpected end of input reading port protocol at offset 3"},
+      {"port protocol 4", "08000804",
+       fail + "invalid port protocol 4 at offset 3"},
+      {"truncated timestamp", "0900",
+       fail + "unexpected end of input reading timestamp at offset 1"},
+      {"truncated timespan", "0a00",
+       fail + "unexpected end of input reading timespan at offset 1"},
+      {"string without length", "05",
+       fail + "unexpected end of input reading string at offset 1"},
+      {"truncated string length", "0580",
+       fail + "unexpected end of input reading string at offset 1"},
+      {"string length beyond input", "050568",
+       fail + "string length 5 exceeds remaining 1 bytes at offset 2"},
+      {"string length 2^32-1 in 10 bytes", "05ffffffff0f61626364",
+       fail + "string length 4294967295 exceeds remaining 4 bytes at offset 6"},
+      {"six-byte varbyte", "0580808080800001",
+       fail + "invalid varbyte in string at offset 1"},
+      {"varbyte above 2^32-1", "05ffffffff1f",
+       fail + "invalid varbyte in string at offset 1"},
+      {"enum length beyond input", "0b0341",
+       fail + "enum_value length 3 exceeds remaining 1 bytes at offset 2"},
+      {"vector count 2^32-1", "0effffffff0f",
+       fail +
+           "container size 4294967295 exceeds remaining 0 bytes at offset 6"},
+      {"set count beyond input", "0c0300",
+       fail + "container size 3 exceeds remaining 1 bytes at offset 2"},
+      {"table count beyond input", "0d02000000",
+       fail + "container size 2 exceeds remaining 3 bytes at offset 2"},
+      {"six-byte container size", "0e808080808000",
+       fail + "invalid varbyte in container size at offset 1"},
+      {"missing vector element", "0e020100",
+       fail + "unexpected end of input reading type tag at offset 4"},
+      {"vector count beyond input", "0e0200",
+       fail + "container size 2 exceeds remaining 1 bytes at offset 2"},
+      {"duplicate set element", "0c02020000000000000001020000000000000001",
+       fail + "duplicate set element at offset 11"},
+      {"duplicate table key",
+       "0d02050161020000000000000001050161020000000000000002",
+       fail + "duplicate table key at offset 14"},
+      {"duplicate unsorted set element", "0c030502626205016105026262",
+       fail + "duplicate set element at offset 9"},
+      {"bad element in set", "0c010f",
+       fail + "invalid type tag 15 at offset 2"},
+      {"bad table value", "0d0100ff",
+       fail + "invalid type tag 255 at offset 3"},
+      {"129 nested vectors", repeat("0e01", 129) + "00",
+       fail + "nesting deeper than 128 at offset 256"},
+      {"100000 nested vector tags", repeat("0e01", 100000),
+       fail + "nesting deeper than 128 at offset 256"},
+      {"129 nested sets", repeat("0c01", 129) + "00",
+       fail + "nesting deeper than 128 at offset 256"},
+      {"129 nested table keys", repeat("0d01", 129) + "00" + repeat("00", 129),
+       fail + "nesting deeper than 128 at offset 256"},
   };
   for (const auto& c : cases) {
     INFO(c.what);
@@ -375,8 +379,7 @@ TEST_CASE("unsorted sets and tables are accepted", "[format][bin]") {
   CHECK(decoded.value == data{set{"a"s, "bb"s, "cc"s}});
   decoded = decode_hex("0d0305016300050161000501620100");
   REQUIRE(decoded.ok);
-  CHECK(decoded.value
-        == data{table{{"a"s, nil}, {"b"s, false}, {"c"s, nil}}});
+  CHECK(decoded.value == data{table{{"a"s, nil}, {"b"s, false}, {"c"s, nil}}});
 }
 
 TEST_CASE("bool bytes other than zero are true", "[format][bin]") {
@@ -409,9 +412,9 @@ TEST_CASE("decode_value stops after one value", "[format][bin]") {
   CHECK(x.is_none());
   CHECK(src.at_end());
   CHECK_FALSE(bin::decode_value(src, x, err));
-  CHECK(err.reason
-        == std::string{parse_failure}
-             + "unexpected end of input reading type tag at offset 14");
+  CHECK(err.reason ==
+        std::string{parse_failure} +
+            "unexpected end of input reading type tag at offset 14");
 }
 
 // -- decoder: every vector, damaged -------------------------------------------
@@ -452,9 +455,9 @@ TEST_CASE("every data.txt vector with a trailing byte is an error",
     bytes.push_back(0);
     auto decoded = decode_bytes(bytes);
     CHECK_FALSE(decoded.ok);
-    CHECK(decoded.err.reason
-          == std::string{parse_failure} + "1 trailing bytes at offset "
-               + std::to_string(size));
+    CHECK(decoded.err.reason == std::string{parse_failure} +
+                                    "1 trailing bytes at offset " +
+                                    std::to_string(size));
   }
 }
 
@@ -497,49 +500,49 @@ public:
     constexpr uint32_t num_types = 15;
     auto type = pick(depth < max_depth ? num_types : num_scalar_types);
     switch (type) {
-      case 0:
-        return nil;
-      case 1:
-        return pick(2) == 1;
-      case 2:
-        return count{rng_()};
-      case 3:
-        return static_cast<integer>(rng_());
-      case 4:
-        return finite_real();
-      case 5:
-        return random_string();
-      case 6:
-        return random_address();
-      case 7:
-        return subnet{random_address(), static_cast<uint8_t>(pick(129))};
-      case 8:
-        return port{static_cast<uint16_t>(rng_()),
-                    static_cast<port::protocol>(pick(4))};
-      case 9:
-        return timestamp{timespan{static_cast<int64_t>(rng_())}};
-      case 10:
-        return timespan{static_cast<int64_t>(rng_())};
-      case 11:
-        return enum_value{random_string()};
-      case 12: {
-        set xs;
-        for (auto n = pick(6); n > 0; --n)
-          xs.insert(next(depth + 1));
-        return xs;
-      }
-      case 13: {
-        table xs;
-        for (auto n = pick(6); n > 0; --n)
-          xs.emplace(next(depth + 1), next(depth + 1));
-        return xs;
-      }
-      default: {
-        vector xs;
-        for (auto n = pick(6); n > 0; --n)
-          xs.push_back(next(depth + 1));
-        return xs;
-      }
+    case 0:
+      return nil;
+    case 1:
+      return pick(2) == 1;
+    case 2:
+      return count{rng_()};
+    case 3:
+      return static_cast<integer>(rng_());
+    case 4:
+      return finite_real();
+    case 5:
+      return random_string();
+    case 6:
+      return random_address();
+    case 7:
+      return subnet{random_address(), static_cast<uint8_t>(pick(129))};
+    case 8:
+      return port{static_cast<uint16_t>(rng_()),
+                  static_cast<port::protocol>(pick(4))};
+    case 9:
+      return timestamp{timespan{static_cast<int64_t>(rng_())}};
+    case 10:
+      return timespan{static_cast<int64_t>(rng_())};
+    case 11:
+      return enum_value{random_string()};
+    case 12: {
+      set xs;
+      for (auto n = pick(6); n > 0; --n)
+        xs.insert(next(depth + 1));
+      return xs;
+    }
+    case 13: {
+      table xs;
+      for (auto n = pick(6); n > 0; --n)
+        xs.emplace(next(depth + 1), next(depth + 1));
+      return xs;
+    }
+    default: {
+      vector xs;
+      for (auto n = pick(6); n > 0; --n)
+        xs.push_back(next(depth + 1));
+      return xs;
+    }
     }
   }
 
@@ -568,9 +571,9 @@ private:
     for (auto& b : bytes)
       b = static_cast<uint8_t>(rng_());
     if (pick(2) == 0) // half of them IPv4
-      return parse<address>(std::to_string(bytes[0]) + "." + std::to_string(bytes[1])
-                            + "." + std::to_string(bytes[2]) + "."
-                            + std::to_string(bytes[3]));
+      return parse<address>(
+          std::to_string(bytes[0]) + "." + std::to_string(bytes[1]) + "." +
+          std::to_string(bytes[2]) + "." + std::to_string(bytes[3]));
     return address{bytes};
   }
 
@@ -597,41 +600,41 @@ void check_round_trip(const data& x) {
 TEST_CASE("values of every type round-trip", "[format][bin]") {
   constexpr auto inf = std::numeric_limits<real>::infinity();
   const data samples[] = {
-    nil,
-    true,
-    false,
-    count{0},
-    std::numeric_limits<count>::max(),
-    std::numeric_limits<integer>::min(),
-    std::numeric_limits<integer>::max(),
-    0.0,
-    -0.0,
-    inf,
-    -inf,
-    std::numeric_limits<real>::quiet_NaN(),
-    std::numeric_limits<real>::denorm_min(),
-    -std::numeric_limits<real>::denorm_min(),
-    std::numeric_limits<real>::max(),
-    std::numeric_limits<real>::lowest(),
-    std::numeric_limits<real>::min(),
-    ""s,
-    std::string(100000, 'z'),
-    "a\0b"s,
-    broker::test::parse<address>("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"),
-    broker::test::parse<address>("255.255.255.255"),
-    subnet::unchecked(address{}, 255),
-    broker::test::parse<subnet>("::/0"),
-    broker::test::parse<subnet>("fe80::/10"),
-    port{65535, port::protocol::icmp},
-    port{},
-    timestamp{timespan{std::numeric_limits<int64_t>::min()}},
-    timespan{std::numeric_limits<int64_t>::max()},
-    enum_value{},
-    enum_value{std::string(300, 'e')},
-    set{},
-    set{nil, true, count{1}, integer{1}, 1.0, "1"s, vector{}},
-    table{{nil, nil}, {vector{count{1}}, set{}}, {table{}, table{{1u, 2u}}}},
-    vector(1000, data{count{7}}),
+      nil,
+      true,
+      false,
+      count{0},
+      std::numeric_limits<count>::max(),
+      std::numeric_limits<integer>::min(),
+      std::numeric_limits<integer>::max(),
+      0.0,
+      -0.0,
+      inf,
+      -inf,
+      std::numeric_limits<real>::quiet_NaN(),
+      std::numeric_limits<real>::denorm_min(),
+      -std::numeric_limits<real>::denorm_min(),
+      std::numeric_limits<real>::max(),
+      std::numeric_limits<real>::lowest(),
+      std::numeric_limits<real>::min(),
+      ""s,
+      std::string(100000, 'z'),
+      "a\0b"s,
+      broker::test::parse<address>("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"),
+      broker::test::parse<address>("255.255.255.255"),
+      subnet::unchecked(address{}, 255),
+      broker::test::parse<subnet>("::/0"),
+      broker::test::parse<subnet>("fe80::/10"),
+      port{65535, port::protocol::icmp},
+      port{},
+      timestamp{timespan{std::numeric_limits<int64_t>::min()}},
+      timespan{std::numeric_limits<int64_t>::max()},
+      enum_value{},
+      enum_value{std::string(300, 'e')},
+      set{},
+      set{nil, true, count{1}, integer{1}, 1.0, "1"s, vector{}},
+      table{{nil, nil}, {vector{count{1}}, set{}}, {table{}, table{{1u, 2u}}}},
+      vector(1000, data{count{7}}),
   };
   for (const auto& x : samples)
     check_round_trip(x);

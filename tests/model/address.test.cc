@@ -24,11 +24,12 @@ std::string print(const address& x) {
 
 } // namespace
 
-TEST_CASE("IPv4 addresses print dotted and are IPv4-mapped", "[model][address]") {
+TEST_CASE("IPv4 addresses print dotted and are IPv4-mapped",
+          "[model][address]") {
   auto x = parse_ok("192.168.1.2");
   CHECK(x.is_v4());
   CHECK_FALSE(x.is_v6());
-  const address::byte_array expected{0, 0, 0, 0, 0, 0, 0, 0,
+  const address::byte_array expected{0, 0, 0,    0,    0,   0,   0, 0,
                                      0, 0, 0xff, 0xff, 192, 168, 1, 2};
   CHECK(x.bytes() == expected);
   CHECK(print(x) == "192.168.1.2");
@@ -39,21 +40,21 @@ TEST_CASE("IPv4 addresses print dotted and are IPv4-mapped", "[model][address]")
 
 TEST_CASE("IPv6 addresses print as RFC 5952 text", "[model][address]") {
   const std::pair<const char*, const char*> cases[] = {
-    {"::", "::"},
-    {"::1", "::1"},
-    {"2001:db8::1", "2001:db8::1"},
-    {"2001:0DB8:0000:0000:0000:0000:0000:0001", "2001:db8::1"},
-    // A single zero group is not compressed (RFC 5952 §4.2.2).
-    {"2001:db8:0:1:1:1:1:1", "2001:db8:0:1:1:1:1:1"},
-    // The longest run wins; the first one on ties (§4.2.3).
-    {"2001:0:0:1:0:0:0:1", "2001:0:0:1::1"},
-    {"2001:db8:0:0:1:0:0:1", "2001:db8::1:0:0:1"},
-    {"1::", "1::"},
-    {"fe80::1:2", "fe80::1:2"},
-    {"ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff",
-     "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"},
-    // IPv4-compatible (not mapped) addresses stay hexadecimal.
-    {"::1.2.3.4", "::102:304"},
+      {"::", "::"},
+      {"::1", "::1"},
+      {"2001:db8::1", "2001:db8::1"},
+      {"2001:0DB8:0000:0000:0000:0000:0000:0001", "2001:db8::1"},
+      // A single zero group is not compressed (RFC 5952 §4.2.2).
+      {"2001:db8:0:1:1:1:1:1", "2001:db8:0:1:1:1:1:1"},
+      // The longest run wins; the first one on ties (§4.2.3).
+      {"2001:0:0:1:0:0:0:1", "2001:0:0:1::1"},
+      {"2001:db8:0:0:1:0:0:1", "2001:db8::1:0:0:1"},
+      {"1::", "1::"},
+      {"fe80::1:2", "fe80::1:2"},
+      {"ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff",
+       "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"},
+      // IPv4-compatible (not mapped) addresses stay hexadecimal.
+      {"::1.2.3.4", "::102:304"},
   };
   for (const auto& [in, out] : cases) {
     INFO(in);
@@ -66,23 +67,23 @@ TEST_CASE("IPv6 addresses print as RFC 5952 text", "[model][address]") {
 
 TEST_CASE("malformed address text is rejected", "[model][address]") {
   const std::string bad[] = {
-    "",
-    "1.2.3",
-    "1.2.3.4.5",
-    "256.1.1.1",
-    "1.2.3.4 ",
-    " 1.2.3.4",
-    "01.2.3.4",
-    "1.2.3.-4",
-    "a.b.c.d",
-    ":::",
-    "1::2::3",
-    "12345::",
-    "fe80::1%eth0",
-    "::ffff:1.2.3",
-    std::string{"1.2.3.4\0", 8},
-    std::string(100, '1'),
-    "localhost",
+      "",
+      "1.2.3",
+      "1.2.3.4.5",
+      "256.1.1.1",
+      "1.2.3.4 ",
+      " 1.2.3.4",
+      "01.2.3.4",
+      "1.2.3.-4",
+      "a.b.c.d",
+      ":::",
+      "1::2::3",
+      "12345::",
+      "fe80::1%eth0",
+      "::ffff:1.2.3",
+      std::string{"1.2.3.4\0", 8},
+      std::string(100, '1'),
+      "localhost",
   };
   for (const auto& str : bad) {
     INFO(str);
@@ -121,7 +122,8 @@ TEST_CASE("mask keeps the top bits", "[model][address]") {
   CHECK(print(y) == "10.0.0.0");
 }
 
-TEST_CASE("addresses order by bytes and hash consistently", "[model][address]") {
+TEST_CASE("addresses order by bytes and hash consistently",
+          "[model][address]") {
   auto a = parse_ok("::1");
   auto b = parse_ok("1.2.3.4");
   auto c = parse_ok("2001:db8::1");
@@ -129,7 +131,8 @@ TEST_CASE("addresses order by bytes and hash consistently", "[model][address]") 
   CHECK(b < c);
   CHECK(a.compare(a) == 0);
   CHECK(a != b);
-  CHECK(std::hash<address>{}(b) == std::hash<address>{}(parse_ok("::ffff:1.2.3.4")));
+  CHECK(std::hash<address>{}(b) ==
+        std::hash<address>{}(parse_ok("::ffff:1.2.3.4")));
   std::unordered_set<address> xs{a, b, c, parse_ok("::ffff:1.2.3.4")};
   CHECK(xs.size() == 3);
   CHECK(address{} == parse_ok("::"));

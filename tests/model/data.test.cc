@@ -40,8 +40,8 @@ TEST_CASE("data maps C++ types to alternatives", "[model][data]") {
   CHECK(data{"x"}.get_type() == data::type::string);
   CHECK(data{"x"sv}.get_type() == data::type::string);
   CHECK(data{std::chrono::seconds{1}} == data{timespan{1'000'000'000}});
-  CHECK(data{std::chrono::system_clock::time_point{}}.get_type()
-        == data::type::timestamp);
+  CHECK(data{std::chrono::system_clock::time_point{}}.get_type() ==
+        data::type::timestamp);
   CHECK(data{enum_value{"x"}}.get_type() == data::type::enum_value);
   CHECK(data{vector{}}.get_type() == data::type::vector);
   CHECK(data{}.is_none());
@@ -64,48 +64,50 @@ TEST_CASE("access with get, get_if and is", "[model][data]") {
   CHECK(get_if<count>(static_cast<data*>(nullptr)) == nullptr);
   REQUIRE(get_if<std::string>(&x) != nullptr);
   CHECK_THROWS_AS(get<count>(x), std::bad_variant_access);
-  auto len = visit([](const auto& v) -> size_t {
-    if constexpr (std::is_same_v<std::decay_t<decltype(v)>, std::string>)
-      return v.size();
-    else
-      return 0;
-  }, x);
+  auto len = visit(
+      [](const auto& v) -> size_t {
+        if constexpr (std::is_same_v<std::decay_t<decltype(v)>, std::string>)
+          return v.size();
+        else
+          return 0;
+      },
+      x);
   CHECK(len == 3);
 }
 
 TEST_CASE("values order by type tag first", "[model][data]") {
   // spec: upstream-broker.md §4.6: type tag first, then the value.
   const data ordered[] = {
-    nil,
-    false,
-    true,
-    count{0},
-    count{100},
-    integer{-100},
-    integer{0},
-    -1e300,
-    1.5,
-    ""s,
-    "a"s,
-    "b"s,
-    test::parse<address>("::1"),
-    test::parse<address>("1.2.3.4"),
-    test::parse<subnet>("10.0.0.0/8"),
-    test::parse<subnet>("10.0.0.0/16"),
-    port{80, port::protocol::tcp},
-    port{80, port::protocol::udp},
-    timestamp{timespan{-1}},
-    timespan{-1},
-    enum_value{"A"},
-    set{},
-    set{count{1}},
-    set{count{1}, count{2}},
-    set{count{2}},
-    table{},
-    table{{count{1}, nil}},
-    vector{},
-    vector{nil},
-    vector{count{0}},
+      nil,
+      false,
+      true,
+      count{0},
+      count{100},
+      integer{-100},
+      integer{0},
+      -1e300,
+      1.5,
+      ""s,
+      "a"s,
+      "b"s,
+      test::parse<address>("::1"),
+      test::parse<address>("1.2.3.4"),
+      test::parse<subnet>("10.0.0.0/8"),
+      test::parse<subnet>("10.0.0.0/16"),
+      port{80, port::protocol::tcp},
+      port{80, port::protocol::udp},
+      timestamp{timespan{-1}},
+      timespan{-1},
+      enum_value{"A"},
+      set{},
+      set{count{1}},
+      set{count{1}, count{2}},
+      set{count{2}},
+      table{},
+      table{{count{1}, nil}},
+      vector{},
+      vector{nil},
+      vector{count{0}},
   };
   for (size_t i = 0; i + 1 < std::size(ordered); ++i) {
     INFO(to_string(ordered[i]) << " < " << to_string(ordered[i + 1]));
@@ -142,8 +144,8 @@ TEST_CASE("hashes agree with equality", "[model][data]") {
 
 TEST_CASE("to_string of containers and streaming", "[model][data]") {
   CHECK(to_string(set{}) == "{}");
-  CHECK(to_string(table{{count{1}, "x"s}, {count{2}, vector{}}})
-        == "{1 -> x, 2 -> ()}");
+  CHECK(to_string(table{{count{1}, "x"s}, {count{2}, vector{}}}) ==
+        "{1 -> x, 2 -> ()}");
   CHECK(to_string(vector{nil, true, false}) == "(nil, T, F)");
   CHECK(to_string(data{-std::numeric_limits<real>::quiet_NaN()}) == "nan");
   std::string str = "junk";

@@ -45,24 +45,24 @@ TEST_CASE("endpoint ids print as lowercase UUIDs", "[model][endpoint_id]") {
 }
 
 TEST_CASE("endpoint id parsing", "[model][endpoint_id]") {
-  CHECK(parse_ok("3EECE35D-9F94-568D-861C-6A16C433E090")
-        == parse_ok("3eece35d-9f94-568d-861c-6a16c433e090"));
+  CHECK(parse_ok("3EECE35D-9F94-568D-861C-6A16C433E090") ==
+        parse_ok("3eece35d-9f94-568d-861c-6a16c433e090"));
   CHECK_FALSE(parse_ok(id_nil).valid());
   CHECK(parse_ok(id_p).valid());
   CHECK(endpoint_id::can_parse(id_q));
   CHECK(endpoint_id::can_parse("00000000-0000-1000-0000-000000000000"));
   const std::string bad[] = {
-    "",
-    "3eece35d9f94568d861c6a16c433e090",      // no dashes
-    "3eece35d-9f94-568d-861c-6a16c433e09",   // short
-    "3eece35d-9f94-568d-861c-6a16c433e0900", // long
-    "3eece35d-9f94-568d-861c6a16-c433e090",  // dash misplaced
-    "3eece35g-9f94-568d-861c-6a16c433e090",  // not hex
-    "3eece35d-9f94-068d-861c-6a16c433e090",  // version 0
-    "3eece35d-9f94-668d-861c-6a16c433e090",  // version 6
-    "3eece35d-9f94-f68d-861c-6a16c433e090",  // version 15
-    "{3eece35d-9f94-568d-861c-6a16c433e090}",
-    " 3eece35d-9f94-568d-861c-6a16c433e090",
+      "",
+      "3eece35d9f94568d861c6a16c433e090",      // no dashes
+      "3eece35d-9f94-568d-861c-6a16c433e09",   // short
+      "3eece35d-9f94-568d-861c-6a16c433e0900", // long
+      "3eece35d-9f94-568d-861c6a16-c433e090",  // dash misplaced
+      "3eece35g-9f94-568d-861c-6a16c433e090",  // not hex
+      "3eece35d-9f94-068d-861c-6a16c433e090",  // version 0
+      "3eece35d-9f94-668d-861c-6a16c433e090",  // version 6
+      "3eece35d-9f94-f68d-861c-6a16c433e090",  // version 15
+      "{3eece35d-9f94-568d-861c-6a16c433e090}",
+      " 3eece35d-9f94-568d-861c-6a16c433e090",
   };
   for (const auto& str : bad) {
     INFO(str);

@@ -36,12 +36,12 @@ TEST_CASE("network_info prints address and port", "[model][endpoint_info]") {
 
 TEST_CASE("endpoint_info prints as upstream does", "[model][endpoint_info]") {
   endpoint_info with_net{id_q(), network_info{"127.0.0.1", 9999}};
-  CHECK(to_string(with_net)
-        == "endpoint_info(22222222-2222-4222-8222-222222222222, "
-           "*127.0.0.1:9999)");
+  CHECK(to_string(with_net) ==
+        "endpoint_info(22222222-2222-4222-8222-222222222222, "
+        "*127.0.0.1:9999)");
   endpoint_info without_net{id_q(), std::nullopt};
-  CHECK(to_string(without_net)
-        == "endpoint_info(22222222-2222-4222-8222-222222222222, none)");
+  CHECK(to_string(without_net) ==
+        "endpoint_info(22222222-2222-4222-8222-222222222222, none)");
   std::ostringstream out;
   out << without_net;
   CHECK(out.str() == to_string(without_net));
@@ -52,9 +52,8 @@ TEST_CASE("endpoint_info converts to and from data", "[model][endpoint_info]") {
   endpoint_info full{id_q(), network_info{"::1", 80, timeout::seconds{3}}};
   data x;
   REQUIRE(convert(full, x));
-  CHECK(x
-        == data{vector{"22222222-2222-4222-8222-222222222222"s, "::1"s,
-                       port{80, port::protocol::tcp}, count{3}}});
+  CHECK(x == data{vector{"22222222-2222-4222-8222-222222222222"s, "::1"s,
+                         port{80, port::protocol::tcp}, count{3}}});
   endpoint_info back;
   REQUIRE(convert(x, back));
   CHECK(back == full);
@@ -66,20 +65,21 @@ TEST_CASE("endpoint_info converts to and from data", "[model][endpoint_info]") {
   CHECK(back == none_at_all);
 }
 
-TEST_CASE("malformed endpoint_info data is rejected", "[model][endpoint_info]") {
+TEST_CASE("malformed endpoint_info data is rejected",
+          "[model][endpoint_info]") {
   const auto id = "22222222-2222-4222-8222-222222222222"s;
   const auto tcp80 = port{80, port::protocol::tcp};
   const data bad[] = {
-    nil,
-    vector{},
-    vector{nil, nil, nil},
-    vector{"not-an-id"s, nil, nil, nil},
-    vector{count{1}, nil, nil, nil},
-    vector{id, "::1"s, nil, nil},         // network fields: all or none
-    vector{id, nil, tcp80, count{1}},
-    vector{id, "::1"s, tcp80, integer{1}}, // retry must be a count
-    vector{id, "::1"s, count{80}, count{1}},
-    vector{id, nil, nil, nil, nil},
+      nil,
+      vector{},
+      vector{nil, nil, nil},
+      vector{"not-an-id"s, nil, nil, nil},
+      vector{count{1}, nil, nil, nil},
+      vector{id, "::1"s, nil, nil}, // network fields: all or none
+      vector{id, nil, tcp80, count{1}},
+      vector{id, "::1"s, tcp80, integer{1}}, // retry must be a count
+      vector{id, "::1"s, count{80}, count{1}},
+      vector{id, nil, nil, nil, nil},
   };
   for (const auto& x : bad) {
     INFO(to_string(x));

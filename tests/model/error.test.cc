@@ -64,12 +64,11 @@ TEST_CASE("errors print as upstream does", "[model][error]") {
   // does not cover.
   CHECK(to_string(error{}) == "none");
   CHECK(to_string(make_error(ec::peer_invalid)) == "peer_invalid");
-  CHECK(to_string(make_error(ec::invalid_data, "just a message"))
-        == "invalid_data(\"just a message\")");
-  CHECK(to_string(make_error(ec::invalid_data, "say \"hi\"\\"))
-        == "invalid_data(\"say \\\"hi\\\"\\\\\")");
-  CHECK(to_string(make_error(ec::invalid_json, "x"))
-        == "invalid_json(\"x\")");
+  CHECK(to_string(make_error(ec::invalid_data, "just a message")) ==
+        "invalid_data(\"just a message\")");
+  CHECK(to_string(make_error(ec::invalid_data, "say \"hi\"\\")) ==
+        "invalid_data(\"say \\\"hi\\\"\\\\\")");
+  CHECK(to_string(make_error(ec::invalid_json, "x")) == "invalid_json(\"x\")");
   std::ostringstream out;
   out << make_error(ec::unspecified, "u");
   CHECK(out.str() == "unspecified(\"u\")");
@@ -78,13 +77,13 @@ TEST_CASE("errors print as upstream does", "[model][error]") {
 TEST_CASE("errors convert to and from data", "[model][error]") {
   // spec: upstream-broker.md §2.3
   const error samples[] = {
-    error{},
-    make_error(ec::peer_invalid),
-    make_error(ec::invalid_data, "just a message"),
-    make_error(ec::peer_unavailable,
-               endpoint_info{endpoint_id{}, network_info{"127.0.0.1", 9999}},
-               "unable to connect to remote peer"),
-    make_error(ec::invalid_json, "bad"),
+      error{},
+      make_error(ec::peer_invalid),
+      make_error(ec::invalid_data, "just a message"),
+      make_error(ec::peer_unavailable,
+                 endpoint_info{endpoint_id{}, network_info{"127.0.0.1", 9999}},
+                 "unable to connect to remote peer"),
+      make_error(ec::invalid_json, "bad"),
   };
   for (const auto& err : samples) {
     INFO(to_string(err));
@@ -103,19 +102,19 @@ TEST_CASE("errors convert to and from data", "[model][error]") {
 
 TEST_CASE("malformed error data is rejected", "[model][error]") {
   const data bad[] = {
-    nil,
-    vector{},
-    vector{"error"s, enum_value{"none"}},
-    vector{"status"s, enum_value{"none"}, nil},
-    vector{"error"s, "peer_invalid"s, nil},
-    vector{"error"s, enum_value{"no_such_code"}, nil},
-    vector{"error"s, enum_value{"peer_invalid"}, "msg"s},
-    vector{"error"s, enum_value{"peer_invalid"}, vector{}},
-    vector{"error"s, enum_value{"peer_invalid"}, vector{count{1}}},
-    vector{"error"s, enum_value{"peer_invalid"}, vector{nil, "m"s}},
-    vector{"error"s, enum_value{"peer_invalid"},
-           vector{vector{nil, nil, nil, nil}, count{1}}},
-    vector{"error"s, enum_value{"peer_invalid"}, vector{"a"s, "b"s, "c"s}},
+      nil,
+      vector{},
+      vector{"error"s, enum_value{"none"}},
+      vector{"status"s, enum_value{"none"}, nil},
+      vector{"error"s, "peer_invalid"s, nil},
+      vector{"error"s, enum_value{"no_such_code"}, nil},
+      vector{"error"s, enum_value{"peer_invalid"}, "msg"s},
+      vector{"error"s, enum_value{"peer_invalid"}, vector{}},
+      vector{"error"s, enum_value{"peer_invalid"}, vector{count{1}}},
+      vector{"error"s, enum_value{"peer_invalid"}, vector{nil, "m"s}},
+      vector{"error"s, enum_value{"peer_invalid"},
+             vector{vector{nil, nil, nil, nil}, count{1}}},
+      vector{"error"s, enum_value{"peer_invalid"}, vector{"a"s, "b"s, "c"s}},
   };
   for (const auto& x : bad) {
     INFO(to_string(x));
@@ -125,7 +124,7 @@ TEST_CASE("malformed error data is rejected", "[model][error]") {
   }
   // As upstream: code `none` means "no error", whatever the context says.
   error err{ec::logic_error};
-  REQUIRE(convert(data{vector{"error"s, enum_value{"none"}, vector{"m"s}}},
-                  err));
+  REQUIRE(
+      convert(data{vector{"error"s, enum_value{"none"}, vector{"m"s}}}, err));
   CHECK(err == error{});
 }

@@ -8,13 +8,13 @@ using namespace broker;
 
 TEST_CASE("peer_status names", "[model][peer_info]") {
   const std::pair<peer_status, const char*> names[] = {
-    {peer_status::initialized, "initialized"},
-    {peer_status::connecting, "connecting"},
-    {peer_status::connected, "connected"},
-    {peer_status::peered, "peered"},
-    {peer_status::disconnected, "disconnected"},
-    {peer_status::reconnecting, "reconnecting"},
-    {peer_status::unknown, "unknown"},
+      {peer_status::initialized, "initialized"},
+      {peer_status::connecting, "connecting"},
+      {peer_status::connected, "connected"},
+      {peer_status::peered, "peered"},
+      {peer_status::disconnected, "disconnected"},
+      {peer_status::reconnecting, "reconnecting"},
+      {peer_status::unknown, "unknown"},
   };
   for (const auto& [status, name] : names) {
     std::string str;

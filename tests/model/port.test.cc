@@ -25,13 +25,13 @@ TEST_CASE("ports print as number and protocol", "[model][port]") {
 TEST_CASE("port text parses as upstream does", "[model][port]") {
   // json-decode.txt rows port_80_no_proto, port_80_bogus_proto, ...
   const std::pair<const char*, port> cases[] = {
-    {"80", port{80, port::protocol::tcp}},
-    {"80/tcp", port{80, port::protocol::tcp}},
-    {"53/udp", port{53, port::protocol::udp}},
-    {"8/icmp", port{8, port::protocol::icmp}},
-    {"0/?", port{0, port::protocol::unknown}},
-    {"80/sctp", port{80, port::protocol::unknown}},
-    {"65535/tcp", port{65535, port::protocol::tcp}},
+      {"80", port{80, port::protocol::tcp}},
+      {"80/tcp", port{80, port::protocol::tcp}},
+      {"53/udp", port{53, port::protocol::udp}},
+      {"8/icmp", port{8, port::protocol::icmp}},
+      {"0/?", port{0, port::protocol::unknown}},
+      {"80/sctp", port{80, port::protocol::unknown}},
+      {"65535/tcp", port{65535, port::protocol::tcp}},
   };
   for (const auto& [str, expected] : cases) {
     INFO(str);
@@ -43,9 +43,8 @@ TEST_CASE("port text parses as upstream does", "[model][port]") {
 
 TEST_CASE("malformed port text is rejected", "[model][port]") {
   // DESIGN.md §6: numbers above 65535 are errors (upstream wraps them).
-  for (std::string str : {"", "/tcp", "70000/tcp", "65536", "-1/tcp",
-                          "+1/tcp", "1 /tcp", "x/tcp", "123456/tcp",
-                          "0x50/tcp"}) {
+  for (std::string str : {"", "/tcp", "70000/tcp", "65536", "-1/tcp", "+1/tcp",
+                          "1 /tcp", "x/tcp", "123456/tcp", "0x50/tcp"}) {
     INFO(str);
     port x{1, port::protocol::udp};
     CHECK_FALSE(convert(str, x));
@@ -56,6 +55,6 @@ TEST_CASE("malformed port text is rejected", "[model][port]") {
 TEST_CASE("ports order by number then protocol", "[model][port]") {
   CHECK(port{80, port::protocol::udp} < port{81, port::protocol::tcp});
   CHECK(port{80, port::protocol::tcp} < port{80, port::protocol::udp});
-  CHECK(port{80, port::protocol::tcp}.hash()
-        != port{80, port::protocol::udp}.hash());
+  CHECK(port{80, port::protocol::tcp}.hash() !=
+        port{80, port::protocol::udp}.hash());
 }

@@ -34,19 +34,19 @@ std::map<std::string, status_or_error> constructed_rows() {
   auto localhost = network_info{"127.0.0.1", 9999, timeout::seconds{0}};
   std::map<std::string, status_or_error> m;
   m["status_peer_added"] = status::make<sc::peer_added>(
-    endpoint_info{id_q(), localhost}, "handshake successful");
+      endpoint_info{id_q(), localhost}, "handshake successful");
   m["status_endpoint_discovered_no_network"] =
-    status::make<sc::endpoint_discovered>(id_q(),
-                                          "found a new peer in the network");
+      status::make<sc::endpoint_discovered>(id_q(),
+                                            "found a new peer in the network");
   m["status_default_unspecified"] = status{};
   m["error_peer_unavailable"] =
-    make_error(ec::peer_unavailable, endpoint_info{endpoint_id{}, localhost},
-               "unable to connect to remote peer");
+      make_error(ec::peer_unavailable, endpoint_info{endpoint_id{}, localhost},
+                 "unable to connect to remote peer");
   m["error_peer_invalid_id_only"] =
-    make_error(ec::peer_invalid, endpoint_info{id_q(), std::nullopt},
-               "cannot unpeer from unknown peer");
+      make_error(ec::peer_invalid, endpoint_info{id_q(), std::nullopt},
+                 "cannot unpeer from unknown peer");
   m["error_invalid_data_message_only"] =
-    make_error(ec::invalid_data, "just a message");
+      make_error(ec::invalid_data, "just a message");
   m["error_default"] = error{};
   return m;
 }
@@ -100,11 +100,11 @@ void check_status_row(const vector_row& row) {
   auto made = constructed.find(name);
   if (field == "data") {
     // data -> object -> data gives the same bytes.
-    CHECK(broker::test::to_hex(bin::encode(to_data(from_data(value))))
-          == expected);
+    CHECK(broker::test::to_hex(bin::encode(to_data(from_data(value)))) ==
+          expected);
     if (made != constructed.end()) {
-      CHECK(broker::test::to_hex(bin::encode(to_data(made->second)))
-            == expected);
+      CHECK(broker::test::to_hex(bin::encode(to_data(made->second))) ==
+            expected);
       CHECK(from_data(value) == made->second);
     }
   } else if (field == "to_string_object") {
@@ -131,12 +131,12 @@ BROKER_VECTOR_TESTS("status.txt", "[model][status][vectors]", check_status_row,
 TEST_CASE("sc names match upstream", "[model][status]") {
   // spec: upstream-broker.md §2.1
   const std::pair<sc, const char*> names[] = {
-    {sc::unspecified, "unspecified"},
-    {sc::peer_added, "peer_added"},
-    {sc::peer_removed, "peer_removed"},
-    {sc::peer_lost, "peer_lost"},
-    {sc::endpoint_discovered, "endpoint_discovered"},
-    {sc::endpoint_unreachable, "endpoint_unreachable"},
+      {sc::unspecified, "unspecified"},
+      {sc::peer_added, "peer_added"},
+      {sc::peer_removed, "peer_removed"},
+      {sc::peer_lost, "peer_lost"},
+      {sc::endpoint_discovered, "endpoint_discovered"},
+      {sc::endpoint_unreachable, "endpoint_unreachable"},
   };
   for (const auto& [code, name] : names) {
     CHECK(enum_str(code) == name);
@@ -173,26 +173,28 @@ TEST_CASE("status accessors", "[model][status]") {
   auto same = status::make(sc_constant<sc::peer_added>{},
                            endpoint_info{id_q(), std::nullopt}, "hi");
   CHECK(same == added);
-  CHECK(status::make(sc::peer_added, endpoint_info{id_q(), std::nullopt}, "hi")
-        == added);
+  CHECK(status::make(sc::peer_added, endpoint_info{id_q(), std::nullopt},
+                     "hi") == added);
   std::ostringstream out;
   out << added;
-  CHECK(out.str() == "peer_added(22222222-2222-4222-8222-222222222222, \"hi\")");
+  CHECK(out.str() ==
+        "peer_added(22222222-2222-4222-8222-222222222222, \"hi\")");
 }
 
 TEST_CASE("malformed status data is rejected", "[model][status]") {
-  const auto ei = vector{"22222222-2222-4222-8222-222222222222"s, nil, nil, nil};
+  const auto ei =
+      vector{"22222222-2222-4222-8222-222222222222"s, nil, nil, nil};
   const data bad[] = {
-    nil,
-    vector{"status"s, enum_value{"peer_added"}, ei},
-    vector{"error"s, enum_value{"peer_added"}, ei, "m"s},
-    vector{"status"s, "peer_added"s, ei, "m"s},
-    vector{"status"s, enum_value{"peer_recovered"}, ei, "m"s},
-    vector{"status"s, enum_value{"peer_added"}, nil, "m"s},
-    vector{"status"s, enum_value{"peer_added"}, ei, nil},
-    vector{"status"s, enum_value{"peer_added"}, vector{count{1}}, "m"s},
-    vector{"status"s, enum_value{"unspecified"}, ei, "m"s},
-    vector{"status"s, enum_value{"unspecified"}, nil, "m"s},
+      nil,
+      vector{"status"s, enum_value{"peer_added"}, ei},
+      vector{"error"s, enum_value{"peer_added"}, ei, "m"s},
+      vector{"status"s, "peer_added"s, ei, "m"s},
+      vector{"status"s, enum_value{"peer_recovered"}, ei, "m"s},
+      vector{"status"s, enum_value{"peer_added"}, nil, "m"s},
+      vector{"status"s, enum_value{"peer_added"}, ei, nil},
+      vector{"status"s, enum_value{"peer_added"}, vector{count{1}}, "m"s},
+      vector{"status"s, enum_value{"unspecified"}, ei, "m"s},
+      vector{"status"s, enum_value{"unspecified"}, nil, "m"s},
   };
   for (const auto& x : bad) {
     INFO(to_string(x));

@@ -72,7 +72,7 @@ const std::map<std::string, data, std::less<>>& data_values() {
     m["port_65535_tcp"] = port{65535, port::protocol::tcp};
     m["timestamp_0"] = timestamp{};
     m["timestamp_1700000000123456789ns"] =
-      timestamp{timespan{1700000000123456789}};
+        timestamp{timespan{1700000000123456789}};
     m["timestamp_neg_1500000000ns"] = timestamp{timespan{-1500000000}};
     m["timespan_0"] = timespan{0};
     m["timespan_1s"] = timespan{std::chrono::seconds{1}};
@@ -86,10 +86,10 @@ const std::map<std::string, data, std::less<>>& data_values() {
     m["set_count_3_1_2_inserted_std_set"] = set{count{3}, count{1}, count{2}};
     m["set_count_3_1_2_via_set_builder"] = set{count{3}, count{1}, count{2}};
     m["set_mixed_a_1_2_5_1_2_3_4"] =
-      set{"a"s, count{1}, 2.5, parse<address>("1.2.3.4")};
+        set{"a"s, count{1}, 2.5, parse<address>("1.2.3.4")};
     m["table_k1_a2"] = table{{"k"s, count{1}}, {"a"s, count{2}}};
     m["vector_mixed_nested"] =
-      vector{count{1}, "two"s, 3.0, vector{count{4}, "five"s}, set{}};
+        vector{count{1}, "two"s, 3.0, vector{count{4}, "five"s}, set{}};
     m["vector_3_deep"] = vector{vector{vector{"deep"s}}};
     m["vector_300_counts_0_to_299"] = make_count_vector();
     return m;
@@ -104,28 +104,27 @@ const std::map<std::string, data, std::less<>>& zeek_values() {
     auto ping42 = [] { return vector{count{42}}; };
     m["event_ping42_no_metadata"] = Event{"ping", ping42()}.move_data();
     m["event_ping42_empty_metadata"] =
-      Event{"ping", ping42(), vector{}}.move_data();
-    m["event_ping42_network_timestamp_1700000000123456789ns"] =
-      Event{"ping", ping42(), timestamp{timespan{1700000000123456789}}}
-        .move_data();
-    m["event_ping42_user_metadata_200"] =
-      Event{"ping", ping42(), vector{vector{count{200}, "custom"s}}}
-        .move_data();
+        Event{"ping", ping42(), vector{}}.move_data();
+    m["event_ping42_network_timestamp_1700000000123456789ns"] = Event{
+        "ping", ping42(), timestamp{timespan{1700000000123456789}}}.move_data();
+    m["event_ping42_user_metadata_200"] = Event{
+        "ping", ping42(),
+        vector{vector{count{200}, "custom"s}}}.move_data();
     m["event_no_args"] = Event{"hello", vector{}}.move_data();
     auto field = [](std::string name, count type) {
       return vector{std::move(name), nil, type, count{0}, false};
     };
     m["log_create_conn"] =
-      LogCreate{enum_value{"Conn::LOG"}, enum_value{"Log::WRITER_ASCII"},
-                vector{"conn"s, timestamp{}, timespan{}, table{}},
-                vector{field("ts", 5), field("uid", 7)}}
-        .move_data();
+        LogCreate{enum_value{"Conn::LOG"}, enum_value{"Log::WRITER_ASCII"},
+                  vector{"conn"s, timestamp{}, timespan{}, table{}},
+                  vector{field("ts", 5), field("uid", 7)}}
+            .move_data();
     m["log_write_conn"] =
-      LogWrite{enum_value{"Conn::LOG"}, enum_value{"Log::WRITER_ASCII"},
-               "conn", "\x01\x02serialized\x00"s}
-        .move_data();
+        LogWrite{enum_value{"Conn::LOG"}, enum_value{"Log::WRITER_ASCII"},
+                 "conn", "\x01\x02serialized\x00"s}
+            .move_data();
     m["identifier_update_test_x_42"] =
-      IdentifierUpdate{"Test::x", count{42}}.move_data();
+        IdentifierUpdate{"Test::x", count{42}}.move_data();
     Batch batch;
     batch.add(Event{"ping", vector{count{1}}});
     batch.add(Event{"pong", vector{count{2}}});

@@ -42,7 +42,7 @@ bool is_zeek_row(const vector_row& row) {
 
 void check_zeek_to_string_row(const vector_row& row) {
   auto value = broker::test::zeek_vector_value(
-    std::string_view{row.name()}.substr(zeek_row_prefix.size()));
+      std::string_view{row.name()}.substr(zeek_row_prefix.size()));
   REQUIRE(value);
   CHECK(to_string(*value) == broker::test::text_column(row.fields.at(1)));
 }
@@ -72,8 +72,9 @@ TEST_CASE("events expose name, args and metadata", "[model][zeek]") {
   CHECK(*stamped.ts() == ts_1700());
   REQUIRE(stamped.metadata() != nullptr);
   CHECK(stamped.metadata()->size() == 1);
-  Event custom{"ping", vector{},
-               vector{vector{count{200}, "custom"s}, vector{count{1}, ts_1700()}}};
+  Event custom{
+      "ping", vector{},
+      vector{vector{count{200}, "custom"s}, vector{count{1}, ts_1700()}}};
   CHECK(custom.valid());
   REQUIRE(custom.metadata_value(200) != nullptr);
   CHECK(*custom.metadata_value(200) == data{"custom"s});
@@ -118,43 +119,44 @@ TEST_CASE("validity follows the Zeek message layout", "[model][zeek]") {
   };
   auto ping = Event{"ping", vector{}}.move_data();
   const data invalid[] = {
-    nil,
-    vector{},
-    vector{count{1}, count{1}},                              // too short
-    vector{count{2}, count{1}, vector{"e"s, vector{}}},      // version 2
-    vector{integer{1}, count{1}, vector{"e"s, vector{}}},    // integer version
-    msg(0, vector{"e"s, vector{}}),                          // type 0
-    msg(6, vector{"e"s, vector{}}),                          // type 6
-    vector{count{1}, count{1}, "content"s},                  // content not a vector
-    msg(1, vector{"e"s}),                                    // event without args
-    msg(1, vector{count{1}, vector{}}),                      // name not a string
-    msg(1, vector{"e"s, set{}}),                             // args not a vector
-    msg(1, vector{"e"s, vector{}, set{}}),                   // metadata not a vector
-    msg(1, vector{"e"s, vector{}, vector{count{1}}}),        // entry not a pair
-    msg(1, vector{"e"s, vector{}, vector{vector{count{1}}}}),
-    msg(1, vector{"e"s, vector{}, vector{vector{integer{5}, nil}}}),
-    msg(1, vector{"e"s, vector{}, vector{vector{count{1}, count{5}}}}), // ts type
-    msg(2, vector{enum_value{"a"}, "b"s, nil, nil}),         // writer not an enum
-    msg(2, vector{enum_value{"a"}, enum_value{"b"}, nil}),   // too short
-    msg(3, vector{enum_value{"a"}, enum_value{"b"}, "p"s, count{1}}),
-    msg(4, vector{count{1}, nil}),                           // name not a string
-    msg(4, vector{"x"s}),                                    // no value
-    msg(5, vector{ping, nil}),                               // invalid element
-    msg(5, vector{ping, msg(5, vector{msg(1, vector{})})}),  // nested invalid
+      nil,
+      vector{},
+      vector{count{1}, count{1}},                           // too short
+      vector{count{2}, count{1}, vector{"e"s, vector{}}},   // version 2
+      vector{integer{1}, count{1}, vector{"e"s, vector{}}}, // integer version
+      msg(0, vector{"e"s, vector{}}),                       // type 0
+      msg(6, vector{"e"s, vector{}}),                       // type 6
+      vector{count{1}, count{1}, "content"s},           // content not a vector
+      msg(1, vector{"e"s}),                             // event without args
+      msg(1, vector{count{1}, vector{}}),               // name not a string
+      msg(1, vector{"e"s, set{}}),                      // args not a vector
+      msg(1, vector{"e"s, vector{}, set{}}),            // metadata not a vector
+      msg(1, vector{"e"s, vector{}, vector{count{1}}}), // entry not a pair
+      msg(1, vector{"e"s, vector{}, vector{vector{count{1}}}}),
+      msg(1, vector{"e"s, vector{}, vector{vector{integer{5}, nil}}}),
+      msg(1, vector{"e"s, vector{},
+                    vector{vector{count{1}, count{5}}}}), // ts type
+      msg(2, vector{enum_value{"a"}, "b"s, nil, nil}),    // writer not an enum
+      msg(2, vector{enum_value{"a"}, enum_value{"b"}, nil}), // too short
+      msg(3, vector{enum_value{"a"}, enum_value{"b"}, "p"s, count{1}}),
+      msg(4, vector{count{1}, nil}), // name not a string
+      msg(4, vector{"x"s}),          // no value
+      msg(5, vector{ping, nil}),     // invalid element
+      msg(5, vector{ping, msg(5, vector{msg(1, vector{})})}), // nested invalid
   };
   for (const auto& x : invalid) {
     INFO(to_string(x));
     CHECK_FALSE(valid(x));
   }
   const data ok[] = {
-    msg(1, vector{"e"s, vector{}}),
-    msg(1, vector{"e"s, vector{}, vector{}}),
-    msg(1, vector{"e"s, vector{}, vector{vector{count{7}, nil}}}),
-    msg(2, vector{enum_value{"a"}, enum_value{"b"}, nil, nil}),
-    msg(3, vector{enum_value{"a"}, enum_value{"b"}, "p"s, ""s}),
-    msg(4, vector{"x"s, nil}),
-    msg(5, vector{}),
-    msg(5, vector{ping, msg(5, vector{ping})}),
+      msg(1, vector{"e"s, vector{}}),
+      msg(1, vector{"e"s, vector{}, vector{}}),
+      msg(1, vector{"e"s, vector{}, vector{vector{count{7}, nil}}}),
+      msg(2, vector{enum_value{"a"}, enum_value{"b"}, nil, nil}),
+      msg(3, vector{enum_value{"a"}, enum_value{"b"}, "p"s, ""s}),
+      msg(4, vector{"x"s, nil}),
+      msg(5, vector{}),
+      msg(5, vector{ping, msg(5, vector{ping})}),
   };
   for (const auto& x : ok) {
     INFO(to_string(x));
@@ -162,7 +164,9 @@ TEST_CASE("validity follows the Zeek message layout", "[model][zeek]") {
   }
   CHECK(Event{msg(1, vector{"e"s, vector{}})}.valid());
   CHECK_FALSE(Event{msg(4, vector{"x"s, nil})}.valid());
-  CHECK_FALSE(LogWrite{msg(2, vector{enum_value{"a"}, enum_value{"b"}, nil, nil})}.valid());
+  CHECK_FALSE(
+      LogWrite{msg(2, vector{enum_value{"a"}, enum_value{"b"}, nil, nil})}
+          .valid());
   CHECK_FALSE(Batch{msg(5, vector{nil})}.valid());
   CHECK(Batch{msg(5, vector{ping})}.size() == 1);
   CHECK(Message::type(vector{count{1}, count{3}, nil}) == Type::LogWrite);

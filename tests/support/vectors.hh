@@ -68,4 +68,4 @@ int register_vector_tests(const char* file, const char* tags, row_test fn,
 /// Registers `fn` for every row of vector file `file` at program start.
 #define BROKER_VECTOR_TESTS(file, tags, ...)                                   \
   static const int BROKER_TEST_CONCAT(broker_vector_tests_, __LINE__) =        \
-    ::broker::test::register_vector_tests(file, tags, __VA_ARGS__)
+      ::broker::test::register_vector_tests(file, tags, __VA_ARGS__)

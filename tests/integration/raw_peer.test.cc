@@ -1,0 +1,370 @@
+// A test that speaks bytes to a live listener: handshake errors answered
+// with the documented drop_conn (spec: upstream-broker.md §4.3, §4.4), the
+// guard rails of DESIGN.md §2, malformed phase-3 messages, and the data
+// layout of live status events against tests/vectors/status.txt.
+
+#include "broker/endpoint.hh"
+
+#include "format/bin.hh"
+#include "support/endpoints.hh"
+#include "support/raw_socket.hh"
+#include "support/vectors.hh"
+#include "wire/envelope.hh"
+#include "wire/handshake.hh"
+
+#include <catch2/catch.hpp>
+
+using namespace broker;
+using namespace broker::test;
+using namespace std::chrono_literals;
+
+namespace bin = broker::format::bin::v1;
+
+using codes_t = std::vector<std::string>;
+
+namespace {
+
+// Fixed IDs of the vectors (vectors README, "Fixed endpoint ids").
+endpoint_id id_of(const char* str) {
+  endpoint_id result;
+  REQUIRE(convert(std::string{str}, result));
+  return result;
+}
+
+const char* id_p = "11111111-1111-4111-8111-111111111111";
+const char* id_q = "22222222-2222-4222-8222-222222222222";
+const char* id_r = "ffffffff-ffff-4fff-bfff-ffffffffffff";
+
+std::vector<uint8_t> frame_of(const wire::handshake_msg& msg) {
+  bin::byte_buffer out;
+  wire::encode(msg, out);
+  return out;
+}
+
+/// Reads the next frame and decodes it as a handshake message.
+wire::handshake_msg read_handshake(raw_socket& sock,
+                                   timespan timeout = wait_bound) {
+  auto payload = sock.read_frame(timeout);
+  REQUIRE(payload);
+  wire::handshake_msg msg;
+  ec code = ec::none;
+  std::string reason;
+  REQUIRE(wire::decode_handshake_msg(
+      bin::byte_span{payload->data(), payload->size()}, msg, code, reason));
+  return msg;
+}
+
+/// Expects a drop_conn with `code` whose description contains `text`, then
+/// the connection to close.
+void expect_drop_conn(raw_socket& sock, ec code, const std::string& text,
+                      timespan timeout = wait_bound) {
+  auto msg = read_handshake(sock, timeout);
+  auto drop = std::get_if<wire::drop_conn_msg>(&msg);
+  REQUIRE(drop);
+  CHECK(drop->code == code);
+  CHECK(drop->description.find(text) != std::string::npos);
+  CHECK(sock.wait_closed(wait_bound));
+}
+
+/// Connects and consumes the listener's probe.
+raw_socket connect_and_probe(uint16_t port) {
+  auto sock = raw_socket::connect(port);
+  auto msg = read_handshake(sock);
+  REQUIRE(std::holds_alternative<wire::probe_msg>(msg));
+  return sock;
+}
+
+/// Runs the initiator side of a handshake with a listener whose ID is
+/// smaller than `own` (so the listener originates, spec §4.4 case B).
+raw_socket raw_peering(uint16_t port, const endpoint_id& own,
+                       filter_type filter) {
+  auto sock = connect_and_probe(port);
+  REQUIRE(sock.send(frame_of(wire::make_hello_msg(own))));
+  auto vs = read_handshake(sock);
+  REQUIRE(std::holds_alternative<wire::version_select_msg>(vs));
+  auto syn = read_handshake(sock);
+  REQUIRE(std::holds_alternative<wire::originator_syn_msg>(syn));
+  REQUIRE(sock.send(frame_of(wire::responder_syn_ack_msg{std::move(filter)})));
+  auto ack = read_handshake(sock);
+  REQUIRE(std::holds_alternative<wire::originator_ack_msg>(ack));
+  return sock;
+}
+
+std::vector<uint8_t> bytes_of(std::initializer_list<int> xs) {
+  std::vector<uint8_t> result;
+  for (auto x : xs)
+    result.push_back(static_cast<uint8_t>(x));
+  return result;
+}
+
+} // namespace
+
+TEST_CASE("bad handshakes get the documented drop_conn", "[raw]") {
+  auto cfg = test_config();
+  endpoint ep{std::move(cfg), id_of(id_p)};
+  auto port = ep.listen("127.0.0.1", 0);
+  REQUIRE(port != 0);
+  SECTION("wrong magic (vectors: handshake-e)") {
+    auto sock = connect_and_probe(port);
+    auto hello = frame_of(wire::make_hello_msg(id_of(id_r)));
+    hello[5] = 0x12; // magic bytes follow length and tag
+    hello[6] = 0x34;
+    hello[7] = 0x56;
+    hello[8] = 0x78;
+    REQUIRE(sock.send(hello));
+    expect_drop_conn(sock, ec::wrong_magic_number, "wrong magic number");
+  }
+  SECTION("unsupported versions 200-201 (vectors: handshake-d)") {
+    auto sock = connect_and_probe(port);
+    auto hello = wire::make_hello_msg(id_of(id_r));
+    hello.min_version = 200;
+    hello.max_version = 201;
+    REQUIRE(sock.send(frame_of(hello)));
+    expect_drop_conn(sock, ec::peer_incompatible,
+                     "unsupported versions offered");
+  }
+  SECTION("an unexpected message") {
+    auto sock = connect_and_probe(port);
+    REQUIRE(sock.send(frame_of(wire::originator_ack_msg{})));
+    expect_drop_conn(sock, ec::unexpected_handshake_message, "unexpected");
+  }
+  SECTION("garbage (an HTTP request)") {
+    auto sock = connect_and_probe(port);
+    std::string req = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
+    REQUIRE(sock.send(std::vector<uint8_t>{req.begin(), req.end()}));
+    expect_drop_conn(sock, ec::invalid_message, "max-frame-size");
+  }
+  SECTION("a 4 GiB length prefix") {
+    auto sock = connect_and_probe(port);
+    REQUIRE(sock.send(bytes_of({0xff, 0xff, 0xff, 0xff, 0x06})));
+    expect_drop_conn(sock, ec::invalid_message,
+                     "frame of 4294967295 bytes exceeds");
+  }
+  SECTION("an empty frame") {
+    auto sock = connect_and_probe(port);
+    REQUIRE(sock.send(bytes_of({0, 0, 0, 0})));
+    expect_drop_conn(sock, ec::invalid_message, "");
+  }
+  SECTION("a stalled, half-sent frame hits the handshake deadline") {
+    auto sock = connect_and_probe(port);
+    REQUIRE(sock.send(bytes_of({0x00, 0x00, 0x00, 0x17, 0x06, 0x5a})));
+    expect_drop_conn(sock, ec::peer_timeout, "timed out", 6s);
+  }
+  SECTION("a handshake that never finishes hits the deadline") {
+    auto sock = connect_and_probe(port);
+    REQUIRE(sock.send(frame_of(wire::make_hello_msg(id_of(id_r)))));
+    CHECK(
+        std::holds_alternative<wire::version_select_msg>(read_handshake(sock)));
+    CHECK(
+        std::holds_alternative<wire::originator_syn_msg>(read_handshake(sock)));
+    expect_drop_conn(sock, ec::peer_timeout, "timed out", 6s);
+  }
+}
+
+TEST_CASE("the listener keeps serving peers while bad clients misbehave",
+          "[raw]") {
+  endpoint ep{test_config()};
+  event_log log{ep};
+  auto port = ep.listen("127.0.0.1", 0);
+  REQUIRE(port != 0);
+  std::vector<raw_socket> bad;
+  for (int i = 0; i < 20; ++i) {
+    bad.emplace_back(raw_socket::connect(port));
+    // Half a frame, then silence.
+    REQUIRE(bad.back().send(bytes_of({0x00, 0x00, 0x00, 0x17, 0x06})));
+  }
+  endpoint good{test_config()};
+  CHECK(good.peer("127.0.0.1", port, 0s));
+  CHECK(log.codes(2) == codes_t{"endpoint_discovered", "peer_added"});
+  // The stalled ones are cut off at the deadline; the good peer stays.
+  for (auto& sock : bad)
+    CHECK(sock.wait_closed(8s));
+  CHECK(num_peered(ep) == 1);
+  CHECK(log.drain(200ms).empty());
+}
+
+TEST_CASE("connections beyond max-pending-handshakes are closed at once",
+          "[raw]") {
+  auto cfg = test_config();
+  cfg.set("broker.max-pending-handshakes", uint64_t{2});
+  endpoint ep{std::move(cfg)};
+  auto port = ep.listen("127.0.0.1", 0);
+  REQUIRE(port != 0);
+  auto s1 = connect_and_probe(port);
+  auto s2 = connect_and_probe(port);
+  auto s3 = raw_socket::connect(port);
+  // No probe for the third: closed right away.
+  CHECK(s3.wait_closed(5s));
+  // Once the stalled ones time out, peers are welcome again.
+  CHECK(s1.wait_closed(8s));
+  CHECK(s2.wait_closed(8s));
+  endpoint good{test_config()};
+  CHECK(good.peer("127.0.0.1", port, 0s));
+}
+
+TEST_CASE("malformed phase-3 messages are dropped, the peering stays",
+          "[raw]") {
+  endpoint ep{test_config(), id_of(id_p)};
+  event_log log{ep};
+  auto sub = ep.make_subscriber({"/t"});
+  auto port = ep.listen("127.0.0.1", 0);
+  REQUIRE(port != 0);
+  auto own = id_of(id_r);
+  auto sock = raw_peering(port, own, {});
+  CHECK(log.codes(2) == codes_t{"endpoint_discovered", "peer_added"});
+  bin::byte_buffer out;
+  // Too short for an envelope header.
+  wire::write_frame(bin::byte_span{reinterpret_cast<const uint8_t*>("xyz"), 3},
+                    out);
+  // A data envelope whose payload is not a value (unknown tag 0x0f).
+  uint8_t bad_value[] = {0x0f};
+  wire::write_envelope(own, endpoint_id{}, wire::envelope_type::data, 16, "/t",
+                       bin::byte_span{bad_value, 1}, out);
+  // A data envelope with trailing bytes after the value.
+  uint8_t trailing[] = {0x01, 0x01, 0x00};
+  wire::write_envelope(own, endpoint_id{}, wire::envelope_type::data, 16, "/t",
+                       bin::byte_span{trailing, 3}, out);
+  // An envelope of an unknown type.
+  wire::write_envelope(own, endpoint_id{}, static_cast<wire::envelope_type>(9),
+                       16, "/t", bin::byte_span{bad_value, 1}, out);
+  // A good one.
+  wire::write_data_envelope(own, endpoint_id{}, 16, "/t", data{count{42}}, out);
+  // A ping: answered with a pong carrying the same payload.
+  uint8_t foo[] = {'f', 'o', 'o'};
+  wire::write_ping(own, ep.node_id(), bin::byte_span{foo, 3}, out, 1);
+  REQUIRE(sock.send(out));
+  auto msg = sub.get(wait_bound);
+  REQUIRE(msg);
+  CHECK(get_topic(*msg) == topic{"/t"});
+  CHECK(get_data(*msg) == data{count{42}});
+  // Read frames until the pong (heartbeat pings may come first).
+  bool got_pong = false;
+  for (int i = 0; i < 50 && !got_pong; ++i) {
+    auto frame = sock.read_frame(wait_bound);
+    REQUIRE(frame);
+    wire::envelope_view env;
+    std::string err;
+    REQUIRE(wire::parse_envelope(bin::byte_span{frame->data(), frame->size()},
+                                 env, err));
+    if (env.type == wire::envelope_type::pong) {
+      got_pong = true;
+      CHECK(env.sender == ep.node_id());
+      CHECK(env.receiver == own);
+      CHECK(env.topic == "<$>");
+      CHECK(std::string{env.payload.begin(), env.payload.end()} == "foo");
+    }
+  }
+  CHECK(got_pong);
+  CHECK(log.drain(300ms).empty());
+  CHECK(num_peered(ep) == 1);
+}
+
+TEST_CASE("an oversized phase-3 frame ends the peering with a reason",
+          "[raw]") {
+  auto cfg = test_config();
+  cfg.set("broker.max-frame-size", uint64_t{4096});
+  endpoint ep{std::move(cfg), id_of(id_p)};
+  event_log log{ep};
+  auto port = ep.listen("127.0.0.1", 0);
+  auto sock = raw_peering(port, id_of(id_r), {});
+  CHECK(log.codes(2) == codes_t{"endpoint_discovered", "peer_added"});
+  REQUIRE(sock.send(bytes_of({0x00, 0x01, 0x00, 0x00})));
+  auto x = log.next();
+  CHECK(code_of(x) == "peer_removed");
+  CHECK(message_of(x).find("exceeds broker.max-frame-size (4096)") !=
+        std::string::npos);
+  CHECK(code_of(log.next()) == "endpoint_unreachable");
+  CHECK(sock.wait_closed(wait_bound));
+}
+
+// -- live status events vs. tests/vectors/status.txt --------------------------
+
+namespace {
+
+/// The `data` column of a status.txt row, decoded.
+data vector_data(const std::string& row_name) {
+  for (auto& row : load_vector_file("status.txt")) {
+    if (row.name() == row_name && row.fields.at(1) == "data") {
+      auto bytes = from_hex(row.fields.at(2));
+      data result;
+      bin::decode_error err;
+      REQUIRE(
+          bin::decode(bin::byte_span{bytes.data(), bytes.size()}, result, err));
+      return result;
+    }
+  }
+  FAIL("no data row " << row_name << " in status.txt");
+  return {};
+}
+
+/// Returns the endpoint_info vector inside a status or error value.
+vector& info_of(data& x) {
+  auto& xs = get<vector>(x);
+  if (get<std::string>(xs.at(0)) == "status")
+    return get<vector>(xs.at(2));
+  return get<vector>(get<vector>(xs.at(2)).at(0));
+}
+
+/// The vector row with its port replaced (tests cannot bind 9999, and inbound
+/// peers have ephemeral ports).
+data with_port(data x, uint16_t num) {
+  info_of(x).at(2) = port{num, port::protocol::tcp};
+  return x;
+}
+
+uint16_t port_in(const data& x) {
+  auto copy = x;
+  return get<port>(info_of(copy).at(2)).number();
+}
+
+} // namespace
+
+TEST_CASE("live status events have upstream's data layout", "[raw][vectors]") {
+  endpoint p{test_config(), id_of(id_p)};
+  endpoint q{test_config(), id_of(id_q)};
+  auto p_events = p.make_subscriber({topic::statuses(), topic::errors()});
+  auto q_events = q.make_subscriber({topic::statuses()});
+  auto next = [](subscriber& sub) {
+    auto msg = sub.get(wait_bound);
+    REQUIRE(msg);
+    return get_data(*msg);
+  };
+  SECTION("outbound side and inbound side on 127.0.0.1") {
+    auto port = q.listen("127.0.0.1", 0);
+    REQUIRE(p.peer("127.0.0.1", port, 0s));
+    CHECK(next(p_events) == vector_data("live_outbound_endpoint_discovered"));
+    CHECK(next(p_events) ==
+          with_port(vector_data("live_outbound_peer_added"), port));
+    CHECK(next(q_events) ==
+          vector_data("live_inbound_listen_127_0_0_1_endpoint_discovered"));
+    auto added = next(q_events);
+    auto eph = port_in(added);
+    CHECK(added ==
+          with_port(vector_data("live_inbound_listen_127_0_0_1_peer_added"),
+                    eph));
+    p.shutdown();
+    CHECK(next(p_events) ==
+          with_port(vector_data("live_outbound_peer_removed"), port));
+    CHECK(next(p_events) == vector_data("live_outbound_endpoint_unreachable"));
+    CHECK(
+        next(q_events) ==
+        with_port(vector_data("live_inbound_listen_127_0_0_1_peer_lost"), eph));
+    CHECK(next(q_events) ==
+          vector_data("live_inbound_listen_127_0_0_1_endpoint_unreachable"));
+  }
+  SECTION("inbound side on all interfaces") {
+    auto port = q.listen("", 0);
+    REQUIRE(p.peer("127.0.0.1", port, 0s));
+    CHECK(next(q_events) ==
+          vector_data("live_inbound_listen_any_endpoint_discovered"));
+    auto added = next(q_events);
+    CHECK(added == with_port(vector_data("live_inbound_listen_any_peer_added"),
+                             port_in(added)));
+  }
+  SECTION("the error of a failed attempt") {
+    auto port = unused_port();
+    CHECK_FALSE(p.peer("127.0.0.1", port, 0s));
+    CHECK(next(p_events) ==
+          with_port(vector_data("live_outbound_error_peer_unavailable"), port));
+  }
+}
