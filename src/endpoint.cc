@@ -110,7 +110,8 @@ struct endpoint::impl {
   std::unique_ptr<caf::actor_system_config> sys_cfg;
   std::unique_ptr<caf::actor_system> sys;
   std::shared_ptr<core::core_handle> core;
-  std::atomic<uint64_t> next_subscriber{1};
+    std::atomic<uint64_t> next_subscriber{1};
+  std::atomic<uint64_t> next_publisher{1};
   std::atomic<bool> shut_down{false};
 
   /// Sends `msg` with a fresh promise and waits up to `timeout` for it.
@@ -350,6 +351,28 @@ void endpoint::publish(const endpoint_info& dst, data_message x) {
 
 // -- subscribing
 // ----------------------------------------------------------------
+
+publisher endpoint::make_publisher(topic t, size_t queue_size) {
+  auto state = std::make_shared<detail::publisher_state>();
+  state->id = impl_->next_publisher++;
+  state->dst = t;
+  state->core = impl_->core;
+  // Tell the core when the queue goes from empty to non-empty.
+  std::weak_ptr<core::core_handle> weak_core = impl_->core;
+  state->queue = std::make_shared<core::publisher_queue>(
+    queue_size, [weak_core, id = state->id] {
+      if (auto ptr = weak_core.lock())
+        ptr->send(core::publisher_ready_msg{id});
+    });
+  auto done = std::make_shared<std::promise<void>>();
+  auto fut = done->get_future();
+  if (impl_->core->send(
+        core::add_publisher_msg{state->id, std::move(t), state->queue, done}))
+    fut.wait_for(query_timeout);
+  else
+    state->queue->close();
+  return publisher{std::move(state)};
+}
 
 subscriber endpoint::make_subscriber(filter_type filter, size_t queue_size) {
   return impl_->subscribe(std::move(filter), queue_size,

@@ -9,6 +9,7 @@
 #include "broker/message.hh"
 #include "broker/network_info.hh"
 #include "broker/peer_info.hh"
+#include "broker/publisher.hh"
 #include "broker/status_subscriber.hh"
 #include "broker/subscriber.hh"
 #include "broker/time.hh"
@@ -165,6 +166,10 @@ public:
 
   /// @copydoc publish(const endpoint_info&, topic, data)
   void publish(const endpoint_info& dst, data_message x);
+
+    /// Returns a publisher for `t` with a queue of `queue_size` messages (see
+  /// `publisher` for its flow control). Blocks until the endpoint knows it.
+  publisher make_publisher(topic t, size_t queue_size = 1024);
 
   // -- subscribing ------------------------------------------------------------
 

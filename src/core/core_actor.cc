@@ -3,6 +3,7 @@
 #include "broker/status.hh"
 #include "core/messages.hh"
 #include "core/peering_actor.hh"
+#include "core/publisher_queue.hh"
 #include "core/subscriber_queue.hh"
 
 #include <caf/actor_system.hpp>
@@ -11,6 +12,7 @@
 #include <caf/stateful_actor.hpp>
 
 #include <algorithm>
+#include <limits>
 #include <map>
 #include <optional>
 #include <random>
@@ -28,6 +30,10 @@ constexpr const char* unreachable_text = "lost the last path";
 constexpr const char* unavailable_text = "unable to connect to remote peer";
 constexpr const char* invalid_text = "cannot unpeer from unknown peer";
 
+/// Most messages pulled from one publisher per round (fairness among
+/// publishers and other work).
+constexpr size_t max_publisher_pull = 4096;
+
 /// An established peering.
 struct peer_entry {
   caf::actor handle;
@@ -38,8 +44,11 @@ struct peer_entry {
   /// Free slots in the peer's outbound buffer as far as we know (used to
   /// pace publishers).
   size_t credit = 0;
-  /// An unpeer or shutdown is saying goodbye to this peer.
+    /// An unpeer or shutdown is saying goodbye to this peer.
   bool removing = false;
+  /// Its buffer stayed full past the stall timeout: it no longer paces
+  /// publishers (and meets its overflow policy instead).
+  bool stalled = false;
   std::vector<promise_ptr<bool>> unpeer_waiters;
   /// The outbound attempt that created this peering (reconnects on loss).
   std::optional<uint64_t> attempt;
@@ -98,6 +107,15 @@ struct subscriber_entry {
   std::deque<data_message> held;
 };
 
+struct publisher_entry {
+  topic dst;
+  std::shared_ptr<publisher_queue> queue;
+  /// Pulling stopped because a target peer has no room.
+  bool waiting = false;
+  /// The publisher detached: forget it once its queue is drained.
+  bool closing = false;
+};
+
 struct core_state {
   static inline const char* name = "broker.core";
 
@@ -112,7 +130,10 @@ struct core_state {
   /// Originator checks waiting for another handshake with the same peer.
   std::map<endpoint_id, std::vector<uint64_t>> deferred;
   std::multimap<endpoint_id, promise_ptr<bool>> peer_waiters;
-  std::map<uint64_t, subscriber_entry> subscribers;
+    std::map<uint64_t, subscriber_entry> subscribers;
+  std::map<uint64_t, publisher_entry> publishers;
+  /// Peers whose inbound batch waits for a full subscriber to make room.
+  std::vector<caf::actor> pending_acks;
   std::vector<topic> forwarded;
   filter_type filter;
   std::vector<std::shared_ptr<net::listener>> listeners;
@@ -164,10 +185,37 @@ struct core_state {
       sub.held.insert(sub.held.end(), first + taken, last);
   }
 
-  void deliver_local(const node_message& msg) {
+    /// Delivers the messages of `msgs` for which `pred` holds to matching
+  /// local subscribers, one queue operation per subscriber.
+  template <class Predicate>
+  void deliver_local(const node_message_batch& msgs, Predicate pred) {
+    if (subscribers.empty())
+      return;
+    std::vector<data_message> buf;
+    for (auto& [id, sub] : subscribers) {
+      buf.clear();
+      for (auto& msg : msgs)
+        if (pred(msg) && filter_matches(sub.filter, get_topic(msg.content)))
+          buf.push_back(msg.content);
+      if (!buf.empty())
+        push_to(sub, buf.data(), buf.data() + buf.size());
+    }
+  }
+
+  bool any_subscriber_blocked() const {
     for (auto& [id, sub] : subscribers)
-      if (filter_matches(sub.filter, get_topic(msg.content)))
-        push_to(sub, &msg.content, &msg.content + 1);
+      if (!sub.held.empty())
+        return true;
+    return false;
+  }
+
+  /// Lets peers read on once no subscriber holds messages back.
+  void release_acks() {
+    if (pending_acks.empty() || any_subscriber_blocked())
+      return;
+    for (auto& hdl : pending_acks)
+      self->send(hdl, inbound_ack_msg{});
+    pending_acks.clear();
   }
 
   void on_subscriber_space(uint64_t id) {
@@ -178,6 +226,7 @@ struct core_state {
     std::vector<data_message> buf{sub.held.begin(), sub.held.end()};
     sub.held.clear();
     push_to(sub, buf.data(), buf.data() + buf.size());
+    release_acks();
   }
 
   // -- forwarding (spec: upstream-broker.md §3.3) ---------------------------
@@ -216,14 +265,21 @@ struct core_state {
     }
   }
 
-  void on_inbound(const endpoint_id& from, node_message_batch& msgs) {
+    void on_inbound(const endpoint_id& from, node_message_batch& msgs) {
     auto i = peers.find(from);
     if (i == peers.end())
       return; // a batch racing with the peer's removal
-    for (auto& msg : msgs)
-      if (!msg.receiver.valid() || msg.receiver == own_id())
-        deliver_local(msg);
+    auto hdl = i->second.handle;
+    deliver_local(msgs, [this](const node_message& msg) {
+      return !msg.receiver.valid() || msg.receiver == own_id();
+    });
     dispatch(msgs);
+    // Back-pressure: while a subscriber queue is full, the peer gets no ack
+    // and soon stops reading from its socket.
+    if (any_subscriber_blocked())
+      pending_acks.push_back(std::move(hdl));
+    else
+      self->send(hdl, inbound_ack_msg{});
   }
 
   void on_publish(node_message_batch& msgs) {
@@ -244,12 +300,72 @@ struct core_state {
       msgs.erase(std::remove_if(msgs.begin(), msgs.end(), too_long),
                  msgs.end());
     }
-    // spec §1.7: local subscribers do not see their own endpoint's publish,
+        // spec §1.7: local subscribers do not see their own endpoint's publish,
     // except messages unicast to ourselves.
-    for (auto& msg : msgs)
-      if (msg.receiver == own_id())
-        deliver_local(msg);
+    deliver_local(msgs, [this](const node_message& msg) {
+      return msg.receiver == own_id();
+    });
     dispatch(msgs);
+  }
+
+  // -- publishers (flow control, DESIGN.md §2) --------------------------------
+
+  /// How many messages on `t` all target peers can take right now. Pacing
+  /// leaves a quarter of each buffer as headroom for traffic that is not
+  /// paced (fire-and-forget publish, forwarding), which meets the overflow
+  /// policy directly.
+  size_t credit_for(const topic& t) const {
+    auto headroom = cfg->peer_buffer_size / 4;
+    size_t result = std::numeric_limits<size_t>::max();
+    for (auto& [id, peer] : peers) {
+      if (peer.removing || peer.stalled || !filter_matches(peer.filter, t))
+        continue;
+      auto usable = peer.credit > headroom ? peer.credit - headroom : 0;
+      result = std::min(result, usable);
+    }
+    return result;
+  }
+
+  void pull_publisher(uint64_t id) {
+    auto i = publishers.find(id);
+    if (i == publishers.end())
+      return;
+    auto& pub = i->second;
+    pub.waiting = false;
+    auto allowed = credit_for(pub.dst);
+    if (allowed > 0) {
+      std::vector<data> items;
+      pub.queue->pull(std::min(allowed, max_publisher_pull), items);
+      if (!items.empty()) {
+        node_message_batch batch;
+        batch.reserve(items.size());
+        for (auto& x : items)
+          batch.push_back(node_message{make_data_message(pub.dst, std::move(x)),
+                                       endpoint_id{}, endpoint_id{}, cfg->ttl});
+        dispatch(batch);
+      }
+    }
+    if (pub.queue->size() == 0) {
+      if (pub.closing)
+        publishers.erase(i);
+      return;
+    }
+    // Items remain: the queue will not notify us again, so either wait for
+    // credit or continue after other work.
+    if (credit_for(pub.dst) == 0)
+      pub.waiting = true;
+    else
+      self->send(self, publisher_ready_msg{id});
+  }
+
+  /// Credit changed: resume publishers that waited for it.
+  void resume_publishers() {
+    std::vector<uint64_t> ids;
+    for (auto& [id, pub] : publishers)
+      if (pub.waiting)
+        ids.push_back(id);
+    for (auto id : ids)
+      pull_publisher(id);
   }
 
   // -- filters
@@ -474,8 +590,10 @@ struct core_state {
     }
     emit(sc::endpoint_unreachable, endpoint_info{msg.peer, std::nullopt},
          unreachable_text);
-    for (auto& waiter : entry.unpeer_waiters)
+        for (auto& waiter : entry.unpeer_waiters)
       fulfill(waiter, true);
+    // The peer no longer limits publishers.
+    resume_publishers();
     if (entry.attempt) {
       auto j = attempts.find(*entry.attempt);
       if (j != attempts.end()) {
@@ -762,7 +880,11 @@ struct core_state {
       }
       sub.queue->close();
     }
-    subscribers.clear();
+        subscribers.clear();
+    for (auto& [id, pub] : publishers)
+      pub.queue->close();
+    publishers.clear();
+    pending_acks.clear();
     if (shutdown_done) {
       fulfill(shutdown_done);
       shutdown_done.reset();
@@ -798,12 +920,40 @@ caf::behavior core_actor(caf::stateful_actor<core_state>* self,
         if (auto i = peers.find(msg.peer); i != peers.end())
           i->second.filter = std::move(msg.filter);
       },
-      [self](peer_credit_msg& msg) {
-        auto& st = self->state;
-        if (auto i = st.peers.find(msg.peer); i != st.peers.end())
-          i->second.credit =
-              std::min(i->second.credit + msg.count, st.cfg->peer_buffer_size);
-      },
+          [self](peer_credit_msg& msg) {
+      auto& st = self->state;
+      if (auto i = st.peers.find(msg.peer); i != st.peers.end()) {
+        i->second.credit = std::min(i->second.credit + msg.count,
+                                    st.cfg->peer_buffer_size);
+        st.resume_publishers();
+      }
+    },
+    [self](peer_stall_msg& msg) {
+      auto& st = self->state;
+      if (auto i = st.peers.find(msg.peer); i != st.peers.end()) {
+        i->second.stalled = msg.stalled;
+        st.resume_publishers();
+      }
+    },
+    [self](add_publisher_msg& msg) {
+      auto& st = self->state;
+      if (st.shutting_down) {
+        msg.queue->close();
+      } else {
+        auto& pub = st.publishers[msg.id];
+        pub.dst = std::move(msg.dst);
+        pub.queue = std::move(msg.queue);
+      }
+      fulfill(msg.done);
+    },
+    [self](publisher_ready_msg& msg) { self->state.pull_publisher(msg.id); },
+    [self](remove_publisher_msg& msg) {
+      auto& st = self->state;
+      if (auto i = st.publishers.find(msg.id); i != st.publishers.end()) {
+        i->second.closing = true;
+        st.pull_publisher(msg.id);
+      }
+    },
       [self](peering_closed_msg& msg) { self->state.on_peering_closed(msg); },
       [self](retry_timer_msg& msg) { self->state.on_retry_timer(msg); },
       [self](shutdown_timeout_msg) { self->state.on_shutdown_timeout(); },
@@ -857,10 +1007,11 @@ caf::behavior core_actor(caf::stateful_actor<core_state>* self,
       },
       [self](unsubscribe_msg& msg) {
         auto& st = self->state;
-        if (auto i = st.subscribers.find(msg.id); i != st.subscribers.end()) {
-          i->second.queue->close();
-          st.subscribers.erase(i);
-        }
+              if (auto i = st.subscribers.find(msg.id); i != st.subscribers.end()) {
+        i->second.queue->close();
+        st.subscribers.erase(i);
+        st.release_acks();
+      }
       },
       [self](subscriber_space_msg& msg) {
         self->state.on_subscriber_space(msg.id);

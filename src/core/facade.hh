@@ -4,9 +4,11 @@
 // endpoint and the subscribers it creates.
 
 #include "broker/filter_type.hh"
+#include "broker/publisher.hh"
 #include "broker/subscriber.hh"
 
 #include "core/handle.hh"
+#include "core/publisher_queue.hh"
 #include "core/subscriber_queue.hh"
 
 #include <memory>
@@ -20,6 +22,14 @@ struct subscriber_state {
   std::shared_ptr<core::core_handle> core;
   std::mutex mtx;
   filter_type filter;
+  bool active = true;
+};
+
+struct publisher_state {
+  uint64_t id = 0;
+  topic dst;
+  std::shared_ptr<core::publisher_queue> queue;
+  std::shared_ptr<core::core_handle> core;
   bool active = true;
 };
 

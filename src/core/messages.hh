@@ -27,6 +27,7 @@
 
 namespace broker::core {
 
+class publisher_queue;
 class subscriber_queue;
 
 template <class T>
@@ -142,6 +143,17 @@ struct peering_closed_msg {
   std::string reason;
 };
 
+/// Core -> peering actor: the core took an inbound batch in full (it may
+/// withhold this while a subscriber queue is full: back-pressure).
+struct inbound_ack_msg {};
+
+/// Peering actor -> core: the outbound buffer stayed full longer than
+/// `broker.peer-stall-timeout` (`stalled`), or drained again.
+struct peer_stall_msg {
+  endpoint_id peer;
+  bool stalled = false;
+};
+
 /// Core -> peering actor: messages to send to the peer.
 struct outbound_batch_msg {
   node_message_batch msgs;
@@ -248,6 +260,23 @@ struct publish_msg {
   node_message_batch msgs;
 };
 
+struct add_publisher_msg {
+  uint64_t id = 0;
+  topic dst;
+  std::shared_ptr<publisher_queue> queue;
+  promise_ptr<void> done;
+};
+
+/// A publisher queue went from empty to non-empty.
+struct publisher_ready_msg {
+  uint64_t id = 0;
+};
+
+/// The publisher detached; the core drains its queue and forgets it.
+struct remove_publisher_msg {
+  uint64_t id = 0;
+};
+
 struct shutdown_msg {
   promise_ptr<void> done;
 };
@@ -293,3 +322,8 @@ BROKER_CORE_UNSAFE(subscriber_space_msg)
 BROKER_CORE_UNSAFE(forward_msg)
 BROKER_CORE_UNSAFE(publish_msg)
 BROKER_CORE_UNSAFE(shutdown_msg)
+BROKER_CORE_UNSAFE(inbound_ack_msg)
+BROKER_CORE_UNSAFE(peer_stall_msg)
+BROKER_CORE_UNSAFE(add_publisher_msg)
+BROKER_CORE_UNSAFE(publisher_ready_msg)
+BROKER_CORE_UNSAFE(remove_publisher_msg)

@@ -99,8 +99,18 @@ struct peering_state {
   bool lost = false;
   std::string removal_reason;
   bool reported = false;
-  uint64_t dropped = 0;
+    uint64_t dropped = 0;
   uint64_t malformed = 0;
+  /// Inbound batches sent to the core and not acknowledged yet.
+  size_t unacked_batches = 0;
+  /// Read chunks held back until the core acknowledged their batches, each
+  /// with the number of acks it waits for (back-pressure: the stream stops
+  /// reading while it has too many unreleased chunks).
+  std::deque<std::pair<net::byte_buffer, size_t>> held_chunks;
+  /// When the outbound buffer became full (unset while it has room).
+  std::optional<clock_type::time_point> full_since;
+  /// Told the core that the buffer stays full (DESIGN.md §2).
+  bool stalled = false;
 
   peering_state(actor_ptr ptr) : self(ptr) {}
 
@@ -217,11 +227,36 @@ struct peering_state {
       remove_locally(err);
   }
 
-  void deliver(node_message_batch& batch) {
+    void deliver(node_message_batch& batch) {
     if (batch.empty())
       return;
+    ++unacked_batches;
     self->send(core, inbound_batch_msg{peer, std::move(batch)});
     batch.clear();
+  }
+
+  /// Processes one read chunk and hands it back to the stream once the core
+  /// took all batches made from it.
+  void on_chunk(net::byte_buffer chunk, size_t size) {
+    auto before = unacked_batches;
+    on_data(bin::byte_span{chunk.data(), size});
+    auto acks = unacked_batches - before;
+    if (acks == 0 && held_chunks.empty())
+      stream->release(std::move(chunk));
+    else
+      held_chunks.emplace_back(std::move(chunk), acks);
+  }
+
+  void on_ack() {
+    if (unacked_batches > 0)
+      --unacked_batches;
+    // Acks arrive in batch order: release chunks whose batches are all done.
+    if (!held_chunks.empty() && held_chunks.front().second > 0)
+      --held_chunks.front().second;
+    while (!held_chunks.empty() && held_chunks.front().second == 0) {
+      stream->release(std::move(held_chunks.front().first));
+      held_chunks.pop_front();
+    }
   }
 
   void on_envelope(bin::byte_span frame, node_message_batch& batch) {
@@ -307,10 +342,12 @@ struct peering_state {
           break;
         }
       }
-      outq.push_back(std::move(msg));
+            outq.push_back(std::move(msg));
     }
     credit(freed);
     flush();
+    if (outq.size() >= cfg->peer_buffer_size && !full_since)
+      full_since = clock_type::now();
   }
 
   void flush() {
@@ -331,7 +368,14 @@ struct peering_state {
       in_flight += buf.size();
       stream->write(std::move(buf));
     }
-    credit(released);
+        credit(released);
+    if (outq.size() < cfg->peer_buffer_size) {
+      full_since.reset();
+      if (stalled) {
+        stalled = false;
+        self->send(core, peer_stall_msg{peer, false});
+      }
+    }
     if (outq.empty() && bye == bye_phase::flushing)
       send_bye();
   }
@@ -362,8 +406,14 @@ struct peering_state {
       stream->abort();
       return;
     }
-    if (now - last_received >= cfg->heartbeat_interval &&
-        now - last_ping >= cfg->heartbeat_interval) {
+        // DESIGN.md §2: a peer that stays full stops pacing publishers and meets
+    // its overflow policy instead.
+    if (full_since && !stalled && now - *full_since >= cfg->peer_stall_timeout) {
+      stalled = true;
+      self->send(core, peer_stall_msg{peer, true});
+    }
+    if (now - last_received >= cfg->heartbeat_interval
+        && now - last_ping >= cfg->heartbeat_interval) {
       last_ping = now;
       net::byte_buffer payload{heartbeat_prefix.begin(),
                                heartbeat_prefix.end()};
@@ -448,11 +498,10 @@ caf::behavior peering_actor(caf::stateful_actor<peering_state>* self,
                             peering_args args) {
   self->state.start(args);
   return {
-      [self](stream_data_msg& msg) {
-        auto& st = self->state;
-        st.on_data(bin::byte_span{msg.chunk.data(), msg.size});
-        st.stream->release(std::move(msg.chunk));
-      },
+          [self](stream_data_msg& msg) {
+      self->state.on_chunk(std::move(msg.chunk), msg.size);
+    },
+    [self](inbound_ack_msg) { self->state.on_ack(); },
       [self](stream_sent_msg& msg) {
         auto& st = self->state;
         st.in_flight -= std::min(st.in_flight, msg.bytes);
