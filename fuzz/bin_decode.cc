@@ -14,7 +14,13 @@ namespace bin = broker::format::bin::v1;
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* bytes, size_t size) {
   broker::data value;
   bin::decode_error err;
-  if (!bin::decode(bin::byte_span{bytes, size}, value, err)) {
+  auto ok = bin::decode(bin::byte_span{bytes, size}, value, err);
+  // The validator must agree with the decoder, to the error text.
+  bin::decode_error verr;
+  if (bin::validate(bin::byte_span{bytes, size}, verr) != ok ||
+      (!ok && verr.reason != err.reason))
+    std::abort();
+  if (!ok) {
     if (err.code != broker::ec::deserialization_failed || err.reason.empty())
       std::abort();
     return 0;

@@ -6,7 +6,8 @@
 namespace broker {
 
 publisher::publisher(std::shared_ptr<detail::publisher_state> state)
-  : state_(std::move(state)) {}
+    : state_(std::move(state)) {
+}
 
 publisher::publisher(publisher&&) noexcept = default;
 
@@ -49,13 +50,11 @@ const topic& publisher::get_topic() const {
 }
 
 void publisher::publish(data x) {
-  std::vector<data> xs;
-  xs.emplace_back(std::move(x));
-  state_->queue->push(xs);
+  state_->queue->push(&x, &x + 1);
 }
 
 void publisher::publish(std::vector<data> xs) {
-  state_->queue->push(xs);
+  state_->queue->push(xs.data(), xs.data() + xs.size());
 }
 
 void publisher::reset() {

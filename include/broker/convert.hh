@@ -10,9 +10,9 @@ namespace broker {
 /// Renders any Broker type that provides `convert(const T&, std::string&)`.
 template <class T>
 auto to_string(const T& x)
-  -> std::enable_if_t<!std::is_arithmetic_v<T>,
-                      decltype(convert(x, std::declval<std::string&>()),
-                               std::string{})> {
+    -> std::enable_if_t<!std::is_arithmetic_v<T>,
+                        decltype(convert(x, std::declval<std::string&>()),
+                                 std::string{})> {
   std::string result;
   convert(x, result);
   return result;

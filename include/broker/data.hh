@@ -41,8 +41,8 @@ struct is_system_time_point : std::false_type {};
 
 template <class Duration>
 struct is_system_time_point<
-  std::chrono::time_point<std::chrono::system_clock, Duration>>
-  : std::true_type {};
+    std::chrono::time_point<std::chrono::system_clock, Duration>>
+    : std::true_type {};
 
 /// Maps a C++ type to the `data` alternative that stores it (`void` if none):
 /// bool -> boolean, unsigned integers -> count, signed integers -> integer,
@@ -59,17 +59,17 @@ auto data_alternative() {
     return integer{};
   else if constexpr (std::is_floating_point_v<T>)
     return real{};
-  else if constexpr (is_same_v<T, std::string> || is_same_v<T, const char*>
-                     || is_same_v<T, char*> || is_same_v<T, std::string_view>)
+  else if constexpr (is_same_v<T, std::string> || is_same_v<T, const char*> ||
+                     is_same_v<T, char*> || is_same_v<T, std::string_view>)
     return std::string{};
   else if constexpr (is_duration<T>::value)
     return timespan{};
   else if constexpr (is_system_time_point<T>::value)
     return timestamp{};
-  else if constexpr (is_same_v<T, none> || is_same_v<T, address>
-                     || is_same_v<T, subnet> || is_same_v<T, port>
-                     || is_same_v<T, enum_value> || is_same_v<T, set>
-                     || is_same_v<T, table> || is_same_v<T, vector>)
+  else if constexpr (is_same_v<T, none> || is_same_v<T, address> ||
+                     is_same_v<T, subnet> || is_same_v<T, port> ||
+                     is_same_v<T, enum_value> || is_same_v<T, set> ||
+                     is_same_v<T, table> || is_same_v<T, vector>)
     return T{};
   else
     return static_cast<void*>(nullptr);
@@ -80,7 +80,7 @@ using data_alternative_t = decltype(data_alternative<std::decay_t<T>>());
 
 template <class T>
 inline constexpr bool is_data_constructible_v =
-  !std::is_same_v<data_alternative_t<T>, void*>;
+    !std::is_same_v<data_alternative_t<T>, void*>;
 
 } // namespace detail
 
@@ -113,9 +113,9 @@ public:
   };
 
   using variant_type =
-    std::variant<none, boolean, count, integer, real, std::string, address,
-                 subnet, port, timestamp, timespan, enum_value, broker::set,
-                 broker::table, broker::vector>;
+      std::variant<none, boolean, count, integer, real, std::string, address,
+                   subnet, port, timestamp, timespan, enum_value, broker::set,
+                   broker::table, broker::vector>;
 
   /// Constructs `nil`.
   data() noexcept = default;
@@ -131,9 +131,9 @@ public:
   /// Constructs a value from any type that maps to an alternative (see
   /// `detail::data_alternative`), e.g. `data{42}` is an integer and
   /// `data{42u}` a count.
-  template <class T, class = std::enable_if_t<
-                       !std::is_same_v<std::decay_t<T>, data>
-                       && detail::is_data_constructible_v<T>>>
+  template <class T,
+            class = std::enable_if_t<!std::is_same_v<std::decay_t<T>, data> &&
+                                     detail::is_data_constructible_v<T>>>
   data(T&& x) : data_(convert_arg(std::forward<T>(x))) {}
 
   /// Returns which alternative is held.
@@ -159,11 +159,11 @@ private:
     using arg = std::decay_t<T>;
     if constexpr (std::is_same_v<alt, timespan> && !std::is_same_v<arg, alt>)
       return std::chrono::duration_cast<timespan>(x);
-    else if constexpr (std::is_same_v<alt, timestamp>
-                       && !std::is_same_v<arg, alt>)
+    else if constexpr (std::is_same_v<alt, timestamp> &&
+                       !std::is_same_v<arg, alt>)
       return std::chrono::time_point_cast<timespan>(x);
-    else if constexpr (std::is_same_v<alt, std::string>
-                       && !std::is_same_v<arg, std::string>)
+    else if constexpr (std::is_same_v<alt, std::string> &&
+                       !std::is_same_v<arg, std::string>)
       return std::string{x};
     else if constexpr (std::is_same_v<alt, arg>)
       return std::forward<T>(x);

@@ -167,7 +167,7 @@ public:
   /// @copydoc publish(const endpoint_info&, topic, data)
   void publish(const endpoint_info& dst, data_message x);
 
-    /// Returns a publisher for `t` with a queue of `queue_size` messages (see
+  /// Returns a publisher for `t` with a queue of `queue_size` messages (see
   /// `publisher` for its flow control). Blocks until the endpoint knows it.
   publisher make_publisher(topic t, size_t queue_size = 1024);
 

@@ -27,7 +27,7 @@ public:
   constexpr endpoint_id() noexcept : bytes_{} {}
 
   explicit constexpr endpoint_id(const array_type& bytes) noexcept
-    : bytes_(bytes) {}
+      : bytes_(bytes) {}
 
   /// Returns a fresh random ID in upstream's UUID layout (version nibble 5,
   /// variant bits `10`).

@@ -36,6 +36,8 @@ inline bool operator>=(const enum_value& x, const enum_value& y) {
 }
 
 /// Writes the name.
-inline void convert(const enum_value& x, std::string& str) { str = x.name; }
+inline void convert(const enum_value& x, std::string& str) {
+  str = x.name;
+}
 
 } // namespace broker

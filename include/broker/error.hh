@@ -86,10 +86,11 @@ public:
   error(ec code) : code_(code) {}
 
   error(ec code, std::string message)
-    : code_(code), message_(std::move(message)) {}
+      : code_(code), message_(std::move(message)) {}
 
   error(ec code, endpoint_info context, std::string message)
-    : code_(code), context_(std::move(context)), message_(std::move(message)) {}
+      : code_(code), context_(std::move(context)),
+        message_(std::move(message)) {}
 
   /// Returns whether this is an actual error (code other than `ec::none`).
   [[nodiscard]] bool valid() const noexcept { return code_ != ec::none; }
@@ -111,17 +112,13 @@ public:
   }
 
   friend bool operator==(const error& x, const error& y) {
-    return x.code_ == y.code_ && x.context_ == y.context_
-           && x.message_ == y.message_;
+    return x.code_ == y.code_ && x.context_ == y.context_ &&
+           x.message_ == y.message_;
   }
 
-  friend bool operator==(const error& x, ec y) noexcept {
-    return x.code_ == y;
-  }
+  friend bool operator==(const error& x, ec y) noexcept { return x.code_ == y; }
 
-  friend bool operator==(ec x, const error& y) noexcept {
-    return x == y.code_;
-  }
+  friend bool operator==(ec x, const error& y) noexcept { return x == y.code_; }
 
   friend bool operator!=(const error& x, const error& y) { return !(x == y); }
 
@@ -135,7 +132,9 @@ private:
   std::optional<std::string> message_;
 };
 
-inline error make_error(ec code) { return error{code}; }
+inline error make_error(ec code) {
+  return error{code};
+}
 
 inline error make_error(ec code, std::string message) {
   return error{code, std::move(message)};

@@ -15,20 +15,18 @@ class expected {
 public:
   using value_type = T;
 
-  template <class U, class = std::enable_if_t<std::is_constructible_v<T, U&&>
-                                              && !std::is_same_v<
-                                                std::decay_t<U>, broker::error>
-                                              && !std::is_same_v<
-                                                std::decay_t<U>, expected>>>
+  template <class U, class = std::enable_if_t<
+                         std::is_constructible_v<T, U&&> &&
+                         !std::is_same_v<std::decay_t<U>, broker::error> &&
+                         !std::is_same_v<std::decay_t<U>, expected>>>
   expected(U&& x) : value_(std::in_place_index<0>, std::forward<U>(x)) {}
 
-  expected(broker::error err) : value_(std::in_place_index<1>, std::move(err)) {}
+  expected(broker::error err)
+      : value_(std::in_place_index<1>, std::move(err)) {}
 
   expected(ec code) : value_(std::in_place_index<1>, broker::error{code}) {}
 
-  [[nodiscard]] bool has_value() const noexcept {
-    return value_.index() == 0;
-  }
+  [[nodiscard]] bool has_value() const noexcept { return value_.index() == 0; }
 
   explicit operator bool() const noexcept { return has_value(); }
 

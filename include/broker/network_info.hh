@@ -18,7 +18,7 @@ struct network_info {
 
   network_info(std::string addr, uint16_t port,
                timeout::seconds retry = timeout::seconds{0})
-    : address(std::move(addr)), port(port), retry(retry) {}
+      : address(std::move(addr)), port(port), retry(retry) {}
 
   std::string address;
   uint16_t port = 0;

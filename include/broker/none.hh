@@ -12,14 +12,28 @@ struct none {};
 /// The only value of `none`.
 inline constexpr none nil = none{};
 
-constexpr bool operator==(none, none) noexcept { return true; }
-constexpr bool operator!=(none, none) noexcept { return false; }
-constexpr bool operator<(none, none) noexcept { return false; }
-constexpr bool operator<=(none, none) noexcept { return true; }
-constexpr bool operator>(none, none) noexcept { return false; }
-constexpr bool operator>=(none, none) noexcept { return true; }
+constexpr bool operator==(none, none) noexcept {
+  return true;
+}
+constexpr bool operator!=(none, none) noexcept {
+  return false;
+}
+constexpr bool operator<(none, none) noexcept {
+  return false;
+}
+constexpr bool operator<=(none, none) noexcept {
+  return true;
+}
+constexpr bool operator>(none, none) noexcept {
+  return false;
+}
+constexpr bool operator>=(none, none) noexcept {
+  return true;
+}
 
 /// Writes `nil`.
-inline void convert(none, std::string& str) { str = "nil"; }
+inline void convert(none, std::string& str) {
+  str = "nil";
+}
 
 } // namespace broker

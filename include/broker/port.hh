@@ -27,7 +27,7 @@ public:
   constexpr port() noexcept = default;
 
   constexpr port(number_type num, protocol proto) noexcept
-    : num_(num), proto_(proto) {}
+      : num_(num), proto_(proto) {}
 
   [[nodiscard]] constexpr number_type number() const noexcept { return num_; }
 

@@ -25,7 +25,8 @@ struct publisher_state;
 /// overflow policy instead. Messages do not reach local subscribers
 /// (upstream semantics). Created by `endpoint::make_publisher`.
 ///
-/// Thread safety: one producer thread at a time; `fd()` may be polled from
+/// Thread safety: one producer thread at a time (`publish` is not
+/// reentrant across threads); `fd()` may be polled from
 /// any thread. Outliving its endpoint is safe (publishing then drops).
 class publisher {
 public:

@@ -90,8 +90,8 @@ public:
   }
 
   friend bool operator==(const status& x, const status& y) {
-    return x.code_ == y.code_ && x.context_ == y.context_
-           && x.message_ == y.message_;
+    return x.code_ == y.code_ && x.context_ == y.context_ &&
+           x.message_ == y.message_;
   }
 
   friend bool operator==(const status& x, sc y) noexcept {
@@ -102,9 +102,7 @@ public:
     return x == y.code_;
   }
 
-  friend bool operator!=(const status& x, const status& y) {
-    return !(x == y);
-  }
+  friend bool operator!=(const status& x, const status& y) { return !(x == y); }
 
   friend bool operator!=(const status& x, sc y) noexcept { return !(x == y); }
 
@@ -112,7 +110,8 @@ public:
 
 private:
   status(sc code, endpoint_info context, std::string message)
-    : code_(code), context_(std::move(context)), message_(std::move(message)) {}
+      : code_(code), context_(std::move(context)),
+        message_(std::move(message)) {}
 
   sc code_ = sc::unspecified;
   endpoint_info context_;

@@ -79,9 +79,7 @@ namespace std {
 
 template <>
 struct hash<broker::subnet> {
-  size_t operator()(const broker::subnet& x) const noexcept {
-    return x.hash();
-  }
+  size_t operator()(const broker::subnet& x) const noexcept { return x.hash(); }
 };
 
 } // namespace std

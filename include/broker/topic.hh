@@ -36,7 +36,7 @@ public:
 
   /// Topic of data-store events.
   static constexpr std::string_view store_events_str =
-    "<$>/local/data/store-events";
+      "<$>/local/data/store-events";
 
   /// Largest topic the wire format can carry (u16 length field).
   static constexpr size_t max_size = 65535;
@@ -111,7 +111,9 @@ inline bool operator>=(const topic& x, const topic& y) noexcept {
   return x.string() >= y.string();
 }
 
-inline void convert(const topic& x, std::string& str) { str = x.string(); }
+inline void convert(const topic& x, std::string& str) {
+  str = x.string();
+}
 
 std::ostream& operator<<(std::ostream& out, const topic& x);
 

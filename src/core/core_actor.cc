@@ -1,5 +1,7 @@
 #include "core/core_actor.hh"
 
+#include "core/buffer_pool.hh"
+
 #include "broker/status.hh"
 #include "core/messages.hh"
 #include "core/peering_actor.hh"
@@ -44,7 +46,7 @@ struct peer_entry {
   /// Free slots in the peer's outbound buffer as far as we know (used to
   /// pace publishers).
   size_t credit = 0;
-    /// An unpeer or shutdown is saying goodbye to this peer.
+  /// An unpeer or shutdown is saying goodbye to this peer.
   bool removing = false;
   /// Its buffer stayed full past the stall timeout: it no longer paces
   /// publishers (and meets its overflow policy instead).
@@ -130,7 +132,7 @@ struct core_state {
   /// Originator checks waiting for another handshake with the same peer.
   std::map<endpoint_id, std::vector<uint64_t>> deferred;
   std::multimap<endpoint_id, promise_ptr<bool>> peer_waiters;
-    std::map<uint64_t, subscriber_entry> subscribers;
+  std::map<uint64_t, subscriber_entry> subscribers;
   std::map<uint64_t, publisher_entry> publishers;
   /// Peers whose inbound batch waits for a full subscriber to make room.
   std::vector<caf::actor> pending_acks;
@@ -154,9 +156,12 @@ struct core_state {
   /// local subscribers of its topic. These messages never leave the node.
   void emit_local(std::string_view topic_str, data value) {
     auto msg = make_data_message(topic{topic_str}, std::move(value));
-    for (auto& [id, sub] : subscribers)
-      if (filter_matches(sub.filter, get_topic(msg)))
-        push_to(sub, &msg, &msg + 1);
+    for (auto& [id, sub] : subscribers) {
+      if (filter_matches(sub.filter, get_topic(msg))) {
+        auto copy = msg;
+        push_to(sub, &copy, &copy + 1);
+      }
+    }
   }
 
   void emit(sc code, endpoint_info info, std::string text) {
@@ -174,18 +179,21 @@ struct core_state {
   // -- local delivery
   // ----------------------------------------------------------
 
-  void push_to(subscriber_entry& sub, const data_message* first,
-               const data_message* last) {
+  /// Moves [first, last) into the subscriber's queue, or behind the
+  /// messages it holds back.
+  void push_to(subscriber_entry& sub, data_message* first, data_message* last) {
     if (!sub.held.empty()) {
-      sub.held.insert(sub.held.end(), first, last);
+      sub.held.insert(sub.held.end(), std::make_move_iterator(first),
+                      std::make_move_iterator(last));
       return;
     }
     auto taken = sub.queue->push(first, last);
     if (first + taken != last)
-      sub.held.insert(sub.held.end(), first + taken, last);
+      sub.held.insert(sub.held.end(), std::make_move_iterator(first + taken),
+                      std::make_move_iterator(last));
   }
 
-    /// Delivers the messages of `msgs` for which `pred` holds to matching
+  /// Delivers the messages of `msgs` for which `pred` holds to matching
   /// local subscribers, one queue operation per subscriber.
   template <class Predicate>
   void deliver_local(const node_message_batch& msgs, Predicate pred) {
@@ -235,7 +243,14 @@ struct core_state {
   void dispatch(node_message_batch& msgs) {
     if (peers.empty())
       return;
-    std::map<endpoint_id, node_message_batch> out;
+    // One outgoing batch per peer (few peers: a flat list beats a map).
+    std::vector<std::pair<peer_entry*, node_message_batch>> out;
+    auto batch_for = [&out](peer_entry* peer) -> node_message_batch& {
+      for (auto& [ptr, batch] : out)
+        if (ptr == peer)
+          return batch;
+      return out.emplace_back(peer, node_message_batch{}).second;
+    };
     for (auto& msg : msgs) {
       bool local = !msg.sender.valid() || msg.sender == own_id();
       if (!local && cfg->disable_forwarding)
@@ -254,18 +269,17 @@ struct core_state {
                 ? msg.receiver != id
                 : !filter_matches(peer.filter, get_topic(msg.content)))
           continue;
-        out[id].push_back(
+        batch_for(&peer).push_back(
             node_message{msg.content, msg.sender, msg.receiver, ttl});
       }
     }
-    for (auto& [id, batch] : out) {
-      auto& peer = peers[id];
-      peer.credit -= std::min(peer.credit, batch.size());
-      self->send(peer.handle, outbound_batch_msg{std::move(batch)});
+    for (auto& [peer, batch] : out) {
+      peer->credit -= std::min(peer->credit, batch.size());
+      self->send(peer->handle, outbound_batch_msg{std::move(batch)});
     }
   }
 
-    void on_inbound(const endpoint_id& from, node_message_batch& msgs) {
+  void on_inbound(const endpoint_id& from, node_message_batch& msgs) {
     auto i = peers.find(from);
     if (i == peers.end())
       return; // a batch racing with the peer's removal
@@ -300,7 +314,7 @@ struct core_state {
       msgs.erase(std::remove_if(msgs.begin(), msgs.end(), too_long),
                  msgs.end());
     }
-        // spec §1.7: local subscribers do not see their own endpoint's publish,
+    // spec §1.7: local subscribers do not see their own endpoint's publish,
     // except messages unicast to ourselves.
     deliver_local(msgs, [this](const node_message& msg) {
       return msg.receiver == own_id();
@@ -333,25 +347,34 @@ struct core_state {
     auto& pub = i->second;
     pub.waiting = false;
     auto allowed = credit_for(pub.dst);
-    if (allowed > 0) {
-      std::vector<data> items;
-      pub.queue->pull(std::min(allowed, max_publisher_pull), items);
-      if (!items.empty()) {
-        node_message_batch batch;
-        batch.reserve(items.size());
-        for (auto& x : items)
-          batch.push_back(node_message{make_data_message(pub.dst, std::move(x)),
-                                       endpoint_id{}, endpoint_id{}, cfg->ttl});
-        dispatch(batch);
+    if (allowed == 0) {
+      pub.waiting = true; // resumed by credit
+      return;
+    }
+    auto batch = pub.queue->pull(std::min(allowed, max_publisher_pull));
+    {
+      if (!batch.sizes.empty()) {
+        node_message_batch msgs;
+        msgs.reserve(batch.sizes.size());
+        batch_envelopes envs{batch.sizes.size()};
+        uint32_t offset = 0;
+        for (auto size : batch.sizes) {
+          auto env = envs.make(pub.dst, batch.bytes, offset, size);
+          msgs.push_back(node_message{std::move(env), endpoint_id{},
+                                      endpoint_id{}, cfg->ttl});
+          offset += size;
+        }
+        dispatch(msgs);
       }
     }
-    if (pub.queue->size() == 0) {
+    if (batch.sizes.empty()) {
+      // Drained: the producer notifies us when it has more.
       if (pub.closing)
         publishers.erase(i);
       return;
     }
-    // Items remain: the queue will not notify us again, so either wait for
-    // credit or continue after other work.
+    // We owe the queue another pull: come back after other pending work (a
+    // busy producer thus never has to wake us), or when credit returns.
     if (credit_for(pub.dst) == 0)
       pub.waiting = true;
     else
@@ -590,7 +613,7 @@ struct core_state {
     }
     emit(sc::endpoint_unreachable, endpoint_info{msg.peer, std::nullopt},
          unreachable_text);
-        for (auto& waiter : entry.unpeer_waiters)
+    for (auto& waiter : entry.unpeer_waiters)
       fulfill(waiter, true);
     // The peer no longer limits publishers.
     resume_publishers();
@@ -880,7 +903,7 @@ struct core_state {
       }
       sub.queue->close();
     }
-        subscribers.clear();
+    subscribers.clear();
     for (auto& [id, pub] : publishers)
       pub.queue->close();
     publishers.clear();
@@ -920,40 +943,40 @@ caf::behavior core_actor(caf::stateful_actor<core_state>* self,
         if (auto i = peers.find(msg.peer); i != peers.end())
           i->second.filter = std::move(msg.filter);
       },
-          [self](peer_credit_msg& msg) {
-      auto& st = self->state;
-      if (auto i = st.peers.find(msg.peer); i != st.peers.end()) {
-        i->second.credit = std::min(i->second.credit + msg.count,
-                                    st.cfg->peer_buffer_size);
-        st.resume_publishers();
-      }
-    },
-    [self](peer_stall_msg& msg) {
-      auto& st = self->state;
-      if (auto i = st.peers.find(msg.peer); i != st.peers.end()) {
-        i->second.stalled = msg.stalled;
-        st.resume_publishers();
-      }
-    },
-    [self](add_publisher_msg& msg) {
-      auto& st = self->state;
-      if (st.shutting_down) {
-        msg.queue->close();
-      } else {
-        auto& pub = st.publishers[msg.id];
-        pub.dst = std::move(msg.dst);
-        pub.queue = std::move(msg.queue);
-      }
-      fulfill(msg.done);
-    },
-    [self](publisher_ready_msg& msg) { self->state.pull_publisher(msg.id); },
-    [self](remove_publisher_msg& msg) {
-      auto& st = self->state;
-      if (auto i = st.publishers.find(msg.id); i != st.publishers.end()) {
-        i->second.closing = true;
-        st.pull_publisher(msg.id);
-      }
-    },
+      [self](peer_credit_msg& msg) {
+        auto& st = self->state;
+        if (auto i = st.peers.find(msg.peer); i != st.peers.end()) {
+          i->second.credit =
+              std::min(i->second.credit + msg.count, st.cfg->peer_buffer_size);
+          st.resume_publishers();
+        }
+      },
+      [self](peer_stall_msg& msg) {
+        auto& st = self->state;
+        if (auto i = st.peers.find(msg.peer); i != st.peers.end()) {
+          i->second.stalled = msg.stalled;
+          st.resume_publishers();
+        }
+      },
+      [self](add_publisher_msg& msg) {
+        auto& st = self->state;
+        if (st.shutting_down) {
+          msg.queue->close();
+        } else {
+          auto& pub = st.publishers[msg.id];
+          pub.dst = std::move(msg.dst);
+          pub.queue = std::move(msg.queue);
+        }
+        fulfill(msg.done);
+      },
+      [self](publisher_ready_msg& msg) { self->state.pull_publisher(msg.id); },
+      [self](remove_publisher_msg& msg) {
+        auto& st = self->state;
+        if (auto i = st.publishers.find(msg.id); i != st.publishers.end()) {
+          i->second.closing = true;
+          st.pull_publisher(msg.id);
+        }
+      },
       [self](peering_closed_msg& msg) { self->state.on_peering_closed(msg); },
       [self](retry_timer_msg& msg) { self->state.on_retry_timer(msg); },
       [self](shutdown_timeout_msg) { self->state.on_shutdown_timeout(); },
@@ -1007,11 +1030,11 @@ caf::behavior core_actor(caf::stateful_actor<core_state>* self,
       },
       [self](unsubscribe_msg& msg) {
         auto& st = self->state;
-              if (auto i = st.subscribers.find(msg.id); i != st.subscribers.end()) {
-        i->second.queue->close();
-        st.subscribers.erase(i);
-        st.release_acks();
-      }
+        if (auto i = st.subscribers.find(msg.id); i != st.subscribers.end()) {
+          i->second.queue->close();
+          st.subscribers.erase(i);
+          st.release_acks();
+        }
       },
       [self](subscriber_space_msg& msg) {
         self->state.on_subscriber_space(msg.id);

@@ -1,5 +1,6 @@
 #include "core/peering_actor.hh"
 
+#include "core/buffer_pool.hh"
 #include "core/messages.hh"
 #include "format/bin.hh"
 #include "wire/envelope.hh"
@@ -99,8 +100,26 @@ struct peering_state {
   bool lost = false;
   std::string removal_reason;
   bool reported = false;
-    uint64_t dropped = 0;
+  uint64_t dropped = 0;
   uint64_t malformed = 0;
+  /// A received data message whose value is in `inbound_bytes`.
+  struct pending_data {
+    topic dst;
+    endpoint_id receiver;
+    uint16_t ttl;
+    uint32_t offset;
+    uint32_t size;
+  };
+
+  /// Data messages of the current read, not yet sent to the core.
+  std::vector<pending_data> inbound;
+
+  /// Their values, back to back, in wire format.
+  bin::byte_buffer inbound_bytes;
+
+  /// Recycles the buffers of `inbound_bytes` once all their messages died.
+  std::shared_ptr<buffer_pool> pool = std::make_shared<buffer_pool>();
+
   /// Inbound batches sent to the core and not acknowledged yet.
   size_t unacked_batches = 0;
   /// Read chunks held back until the core acknowledged their batches, each
@@ -219,20 +238,32 @@ struct peering_state {
     }
     if (ph != phase::established)
       return;
-    node_message_batch batch;
     auto ok = reader.feed(
-        chunk, [&](bin::byte_span frame) { on_envelope(frame, batch); }, err);
-    deliver(batch);
+        chunk, [this](bin::byte_span frame) { on_envelope(frame); }, err);
+    deliver();
     if (!ok)
       remove_locally(err);
   }
 
-    void deliver(node_message_batch& batch) {
-    if (batch.empty())
+  /// Sends the data messages received so far to the core: one shared
+  /// buffer holds their values, still encoded; subscribers decode them on
+  /// their own threads, forwarding reuses the bytes.
+  void deliver() {
+    if (inbound.empty())
       return;
+    auto bytes = pool->share(std::move(inbound_bytes));
+    inbound_bytes = pool->take(stream->chunk_size);
+    node_message_batch batch;
+    batch.reserve(inbound.size());
+    batch_envelopes envs{inbound.size()};
+    for (auto& x : inbound) {
+      auto env = envs.make(std::move(x.dst), bytes, x.offset, x.size);
+      // The last hop is the peer we got it from, whatever the field says.
+      batch.push_back(node_message{std::move(env), peer, x.receiver, x.ttl});
+    }
+    inbound.clear();
     ++unacked_batches;
     self->send(core, inbound_batch_msg{peer, std::move(batch)});
-    batch.clear();
   }
 
   /// Processes one read chunk and hands it back to the stream once the core
@@ -259,7 +290,7 @@ struct peering_state {
     }
   }
 
-  void on_envelope(bin::byte_span frame, node_message_batch& batch) {
+  void on_envelope(bin::byte_span frame) {
     if (ph != phase::established)
       return;
     wire::envelope_view env;
@@ -271,16 +302,20 @@ struct peering_state {
     }
     switch (env.type) {
     case wire::envelope_type::data: {
-      data value;
+      // spec §4.5: a payload that does not parse is dropped. Checking it
+      // here (without building the value) keeps bad bytes away from
+      // subscribers and peers; decoding happens where the value is used.
       bin::decode_error derr;
-      if (!bin::decode(env.payload, value, derr)) {
+      if (!bin::validate(env.payload, derr)) {
         ++malformed;
         return;
       }
-      // The last hop is the peer we got it from, whatever the field says.
-      batch.push_back(node_message{
-          make_data_message(topic{std::string{env.topic}}, std::move(value)),
-          peer, env.receiver, env.ttl});
+      auto offset = static_cast<uint32_t>(inbound_bytes.size());
+      inbound_bytes.insert(inbound_bytes.end(), env.payload.begin(),
+                           env.payload.end());
+      inbound.push_back(pending_data{topic{std::string{env.topic}},
+                                     env.receiver, env.ttl, offset,
+                                     static_cast<uint32_t>(env.payload.size)});
       return;
     }
     case wire::envelope_type::routing_update: {
@@ -289,7 +324,7 @@ struct peering_state {
         ++malformed;
         return;
       }
-      deliver(batch); // keep the order of data and filter changes
+      deliver(); // keep the order of data and filter changes
       self->send(core, peer_filter_msg{peer, std::move(filter)});
       return;
     }
@@ -342,7 +377,7 @@ struct peering_state {
           break;
         }
       }
-            outq.push_back(std::move(msg));
+      outq.push_back(std::move(msg));
     }
     credit(freed);
     flush();
@@ -359,16 +394,23 @@ struct peering_state {
       buf.reserve(write_batch_bytes + 1024);
       while (!outq.empty() && buf.size() < write_batch_bytes) {
         auto& msg = outq.front();
-        wire::write_data_envelope(own_id(), msg.receiver, msg.ttl,
-                                  get_topic(msg.content).string(),
-                                  get_data(msg.content), buf);
+        auto& env = *msg.content;
+        if (env.has_encoded())
+          // Received or published in wire form: no re-encoding.
+          wire::write_envelope(
+              own_id(), msg.receiver, wire::envelope_type::data, msg.ttl,
+              env.topic().string(),
+              bin::byte_span{env.encoded_data(), env.encoded_size()}, buf);
+        else
+          wire::write_data_envelope(own_id(), msg.receiver, msg.ttl,
+                                    env.topic().string(), env.value(), buf);
         outq.pop_front();
         ++released;
       }
       in_flight += buf.size();
       stream->write(std::move(buf));
     }
-        credit(released);
+    credit(released);
     if (outq.size() < cfg->peer_buffer_size) {
       full_since.reset();
       if (stalled) {
@@ -406,14 +448,15 @@ struct peering_state {
       stream->abort();
       return;
     }
-        // DESIGN.md §2: a peer that stays full stops pacing publishers and meets
+    // DESIGN.md §2: a peer that stays full stops pacing publishers and meets
     // its overflow policy instead.
-    if (full_since && !stalled && now - *full_since >= cfg->peer_stall_timeout) {
+    if (full_since && !stalled &&
+        now - *full_since >= cfg->peer_stall_timeout) {
       stalled = true;
       self->send(core, peer_stall_msg{peer, true});
     }
-    if (now - last_received >= cfg->heartbeat_interval
-        && now - last_ping >= cfg->heartbeat_interval) {
+    if (now - last_received >= cfg->heartbeat_interval &&
+        now - last_ping >= cfg->heartbeat_interval) {
       last_ping = now;
       net::byte_buffer payload{heartbeat_prefix.begin(),
                                heartbeat_prefix.end()};
@@ -498,10 +541,10 @@ caf::behavior peering_actor(caf::stateful_actor<peering_state>* self,
                             peering_args args) {
   self->state.start(args);
   return {
-          [self](stream_data_msg& msg) {
-      self->state.on_chunk(std::move(msg.chunk), msg.size);
-    },
-    [self](inbound_ack_msg) { self->state.on_ack(); },
+      [self](stream_data_msg& msg) {
+        self->state.on_chunk(std::move(msg.chunk), msg.size);
+      },
+      [self](inbound_ack_msg) { self->state.on_ack(); },
       [self](stream_sent_msg& msg) {
         auto& st = self->state;
         st.in_flight -= std::min(st.in_flight, msg.bytes);

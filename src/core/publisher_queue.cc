@@ -1,5 +1,7 @@
 #include "core/publisher_queue.hh"
 
+#include "format/bin.hh"
+
 #include <sys/eventfd.h>
 #include <unistd.h>
 
@@ -10,7 +12,7 @@
 namespace broker::core {
 
 publisher_queue::publisher_queue(size_t capacity, std::function<void()> notify)
-  : capacity_(capacity == 0 ? 1 : capacity), notify_(std::move(notify)) {
+    : capacity_(capacity == 0 ? 1 : capacity), notify_(std::move(notify)) {
   fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   if (fd_ < 0)
     throw std::system_error(errno, std::generic_category(),
@@ -24,7 +26,7 @@ publisher_queue::~publisher_queue() {
 }
 
 void publisher_queue::update_fd_locked() {
-  bool want = items_.size() < capacity_ || closed_;
+  bool want = sizes_.size() < capacity_ || closed_;
   if (want == fd_signaled_)
     return;
   if (want) {
@@ -37,17 +39,35 @@ void publisher_queue::update_fd_locked() {
   fd_signaled_ = want;
 }
 
-bool publisher_queue::push(std::vector<data>& xs) {
+bool publisher_queue::push(const data* first, const data* last) {
+  namespace bin = format::bin::v1;
+  // Encode outside the lock, on the producer's thread, into scratch space
+  // that stays allocated (a publisher has one producer at a time).
+  auto& encoded = scratch_;
+  auto& sizes = scratch_sizes_;
+  encoded.clear();
+  sizes.clear();
+  for (auto x = first; x != last; ++x) {
+    auto before = encoded.size();
+    bin::encode(*x, encoded);
+    sizes.push_back(static_cast<uint32_t>(encoded.size() - before));
+  }
   size_t next = 0;
-  while (next < xs.size()) {
+  size_t offset = 0;
+  while (next < sizes.size()) {
     bool notify = false;
     {
       std::unique_lock guard{mtx_};
-      cv_.wait(guard, [this] { return items_.size() < capacity_ || closed_; });
+      cv_.wait(guard, [this] { return sizes_.size() < capacity_ || closed_; });
       if (closed_)
         return false;
-      while (next < xs.size() && items_.size() < capacity_)
-        items_.emplace_back(std::move(xs[next++]));
+      auto first = offset;
+      while (next < sizes.size() && sizes_.size() < capacity_) {
+        sizes_.push_back(sizes[next]);
+        offset += sizes[next++];
+      }
+      bytes_.insert(bytes_.end(), encoded.begin() + first,
+                    encoded.begin() + offset);
       if (!core_notified_) {
         core_notified_ = true;
         notify = true;
@@ -60,20 +80,35 @@ bool publisher_queue::push(std::vector<data>& xs) {
   return true;
 }
 
-size_t publisher_queue::pull(size_t n, std::vector<data>& out) {
+encoded_batch publisher_queue::pull(size_t n) {
+  encoded_batch result;
   std::unique_lock guard{mtx_};
-  auto count = std::min(n, items_.size());
-  for (size_t i = 0; i < count; ++i) {
-    out.emplace_back(std::move(items_.front()));
-    items_.pop_front();
-  }
-  if (items_.empty())
+  auto count = std::min(n, sizes_.size());
+  if (count == 0) {
     core_notified_ = false;
+    return result;
+  }
+  if (count == sizes_.size()) {
+    // The common case: take everything, no copying.
+    auto reserve = bytes_.size();
+    result.bytes = pool_->share(std::move(bytes_));
+    result.sizes = std::move(sizes_);
+    bytes_ = pool_->take(reserve);
+    sizes_ = std::vector<uint32_t>{};
+  } else {
+    size_t len = 0;
+    for (size_t i = 0; i < count; ++i)
+      len += sizes_[i];
+    result.bytes = std::make_shared<const std::vector<uint8_t>>(
+        bytes_.begin(), bytes_.begin() + static_cast<ptrdiff_t>(len));
+    result.sizes.assign(sizes_.begin(), sizes_.begin() + count);
+    bytes_.erase(bytes_.begin(), bytes_.begin() + static_cast<ptrdiff_t>(len));
+    sizes_.erase(sizes_.begin(), sizes_.begin() + count);
+  }
   update_fd_locked();
   guard.unlock();
-  if (count > 0)
-    cv_.notify_all();
-  return count;
+  cv_.notify_all();
+  return result;
 }
 
 void publisher_queue::close() {
@@ -87,7 +122,7 @@ void publisher_queue::close() {
 
 size_t publisher_queue::size() const {
   std::lock_guard guard{mtx_};
-  return items_.size();
+  return sizes_.size();
 }
 
 } // namespace broker::core

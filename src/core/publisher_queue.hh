@@ -1,21 +1,30 @@
 #pragma once
 
 #include "broker/data.hh"
+#include "broker/message.hh"
+#include "core/buffer_pool.hh"
 
 #include <condition_variable>
 #include <cstddef>
-#include <deque>
 #include <functional>
 #include <mutex>
 #include <vector>
 
 namespace broker::core {
 
+/// Messages taken from a publisher queue: encoded values back to back.
+struct encoded_batch {
+  shared_bytes bytes;
+  std::vector<uint32_t> sizes;
+};
+
 /// The bounded queue between a `publisher` (the producer, a user thread) and
-/// the core actor (the consumer). The core pulls only as much as the target
-/// peers' buffers can take, so a full queue blocks the producer: that is the
-/// back-pressure a publisher sees. Its file descriptor is readable while the
-/// queue has free capacity.
+/// the core actor (the consumer). Values are encoded on the producer's
+/// thread as they are pushed: the core and the peerings handle only bytes,
+/// and the producer's values are freed where they were allocated. The core
+/// pulls only as much as the target peers' buffers can take, so a full queue
+/// blocks the producer: that is the back-pressure a publisher sees. Its file
+/// descriptor is readable while the queue has free capacity.
 ///
 /// Thread safety: all member functions are thread-safe.
 class publisher_queue {
@@ -31,14 +40,15 @@ public:
 
   ~publisher_queue();
 
-  /// Moves all of `xs` into the queue, blocking while it is full.
+  /// Encodes the values in [first, last) into the queue, blocking while it
+  /// is full.
   /// @returns `false` if the queue was closed (remaining items are dropped).
-  bool push(std::vector<data>& xs);
+  bool push(const data* first, const data* last);
 
-  /// Takes up to `n` items. While items remain queued, the core stays
-  /// responsible for pulling again (no new notification arrives).
-  /// @returns the number of items appended to `out`.
-  size_t pull(size_t n, std::vector<data>& out);
+  /// Takes up to `n` messages. A non-empty result obliges the core to pull
+  /// again later (the producer does not notify meanwhile, so a busy
+  /// producer costs no wake-ups); an empty result ends that obligation.
+  encoded_batch pull(size_t n);
 
   /// Wakes blocked producers and makes further pushes fail. Idempotent.
   void close();
@@ -60,7 +70,17 @@ private:
   bool fd_signaled_ = false;
   mutable std::mutex mtx_;
   std::condition_variable cv_;
-  std::deque<data> items_;
+  /// Encoding scratch space of the (single) producer thread; never touched
+  /// by the consumer.
+  std::vector<uint8_t> scratch_;
+  std::vector<uint32_t> scratch_sizes_;
+
+  /// Recycles batch buffers once the core is done with them.
+  std::shared_ptr<buffer_pool> pool_ = std::make_shared<buffer_pool>();
+
+  /// Encoded values back to back, and the size of each.
+  std::vector<uint8_t> bytes_;
+  std::vector<uint32_t> sizes_;
   /// The core was told about queued items and has not emptied the queue.
   bool core_notified_ = false;
   bool closed_ = false;

@@ -2,6 +2,7 @@
 
 #include <caf/detail/simple_actor_clock.hpp>
 #include <caf/execution_unit.hpp>
+#include <caf/logger.hpp>
 #include <caf/resumable.hpp>
 #include <caf/scheduler/abstract_coordinator.hpp>
 
@@ -10,6 +11,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <deque>
+#include <future>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -244,9 +246,112 @@ private:
   std::vector<std::unique_ptr<worker>> workers_;
 };
 
+/// Runs actors as handlers on the I/O thread(s) of a `net::io_runtime`;
+/// timers use the runtime's alarm.
+class io_coordinator final : public caf::scheduler::abstract_coordinator {
+public:
+  using super = caf::scheduler::abstract_coordinator;
+
+  io_coordinator(caf::actor_system& sys, net::io_runtime& io)
+      : super(sys), io_(io), unit_(this), clock_([this] { arm(); }),
+        guard_(std::make_shared<guard>()) {}
+
+  void enqueue(resumable* job) override {
+    io_.post([this, g = guard_, job] {
+      std::lock_guard lock{g->mtx};
+      if (g->alive)
+        run(job);
+    });
+  }
+
+  caf::actor_clock& clock() noexcept override { return clock_; }
+
+protected:
+  void start() override {
+    // Nothing to start: the I/O runtime's threads run everything.
+  }
+
+  void stop() override {
+    // All actors are done when the system stops its scheduler; afterwards no
+    // queued handler may touch this object.
+    {
+      std::lock_guard lock{guard_->mtx};
+      guard_->alive = false;
+      clock_.cancel_all();
+    }
+    // CAF 0.17's spawn() pins the system's logger in a thread-local of the
+    // spawning thread; ~actor_system waits for the logger to go. Our I/O
+    // thread outlives the system, so it has to let go explicitly.
+    std::promise<void> released;
+    io_.post([&released] {
+      caf::logger::set_current_actor_system(nullptr);
+      released.set_value();
+    });
+    released.get_future().wait();
+  }
+
+private:
+  /// Lets handlers still queued in the I/O runtime outlive this object.
+  struct guard {
+    std::mutex mtx;
+    bool alive = true;
+  };
+
+  struct unit final : caf::execution_unit {
+    explicit unit(io_coordinator* parent)
+        : execution_unit(&parent->system()), parent(parent) {}
+
+    void exec_later(resumable* job) override { parent->enqueue(job); }
+
+    io_coordinator* parent;
+  };
+
+  void run(resumable* job) {
+    switch (job->resume(&unit_, max_throughput())) {
+    case resumable::resume_later:
+      enqueue(job);
+      break;
+    case resumable::done:
+    case resumable::awaiting_message:
+      intrusive_ptr_release(job);
+      break;
+    case resumable::shutdown_execution_unit:
+      break;
+    }
+  }
+
+  /// Arms the runtime's alarm for the clock's next deadline.
+  void arm() {
+    auto deadline = clock_.next_deadline();
+    if (deadline == caf::actor_clock::time_point::max())
+      return;
+    io_.set_alarm(deadline, [this, g = guard_] {
+      std::lock_guard lock{g->mtx};
+      if (!g->alive)
+        return;
+      clock_.dispatch();
+      arm();
+    });
+  }
+
+  net::io_runtime& io_;
+  unit unit_;
+  lean_clock clock_;
+  std::shared_ptr<guard> guard_;
+};
+
 } // namespace
 
-void use_lean_scheduler(caf::actor_system_config& cfg) {
+void use_lean_scheduler(caf::actor_system_config& cfg, size_t threads,
+                        net::io_runtime* io) {
+  if (threads == 0) {
+    cfg.module_factories.push_back(
+        [io](caf::actor_system& sys) -> caf::actor_system::module* {
+          return new io_coordinator(sys, *io);
+        });
+    return;
+  }
+  cfg.set("scheduler.max-threads", threads);
   cfg.module_factories.push_back(
       [](caf::actor_system& sys) -> caf::actor_system::module* {
         return new lean_coordinator(sys);

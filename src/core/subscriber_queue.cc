@@ -37,8 +37,7 @@ void subscriber_queue::update_fd_locked(bool was_empty) {
     cv_.notify_all();
 }
 
-size_t subscriber_queue::push(const data_message* first,
-                              const data_message* last) {
+size_t subscriber_queue::push(data_message* first, data_message* last) {
   std::unique_lock guard{mtx_};
   if (closed_)
     return static_cast<size_t>(last - first);
@@ -48,7 +47,8 @@ size_t subscriber_queue::push(const data_message* first,
   if (policy_ == full_policy::refuse) {
     auto room = capacity_ - std::min(capacity_, items_.size());
     taken = std::min(room, total);
-    items_.insert(items_.end(), first, first + taken);
+    items_.insert(items_.end(), std::make_move_iterator(first),
+                  std::make_move_iterator(first + taken));
     if (taken < total)
       producer_waiting_ = true;
   } else {
@@ -57,7 +57,7 @@ size_t subscriber_queue::push(const data_message* first,
         items_.pop_front();
         ++dropped_;
       }
-      items_.push_back(*i);
+      items_.push_back(std::move(*i));
     }
     taken = total;
   }

@@ -41,10 +41,11 @@ public:
 
   // -- producer side (core actor) ---------------------------------------------
 
-  /// Appends messages from `first` to `last` as far as the policy allows.
+  /// Moves messages from `first` to `last` into the queue as far as the
+  /// policy allows (the range keeps the ones not taken).
   /// @returns the number of messages taken from the range (all of them with
   ///          `drop_oldest`).
-  size_t push(const data_message* first, const data_message* last);
+  size_t push(data_message* first, data_message* last);
 
   /// Registers `fn` to be called (on the consumer's thread, without the lock
   /// held) the next time a consumer frees space after `push` refused

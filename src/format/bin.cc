@@ -255,6 +255,74 @@ public:
     return fail(tag_offset, "unreachable");
   }
 
+  /// Checks tag + body exactly as `value` does (same failures, same
+  /// reasons) without building anything, except sets and tables, whose
+  /// elements must be compared to find duplicates.
+  bool skip(size_t depth) {
+    auto tag_offset = src_.offset();
+    uint8_t raw_tag = 0;
+    if (!src_.read_u8(raw_tag))
+      return fail_end("type tag");
+    if (raw_tag > max_tag)
+      return fail(tag_offset,
+                  "invalid type tag " + std::to_string(unsigned{raw_tag}));
+    switch (static_cast<tag>(raw_tag)) {
+    case tag::none:
+      return true;
+    case tag::boolean:
+      return skip_bytes(1, "boolean");
+    case tag::count:
+      return skip_bytes(8, "count");
+    case tag::integer:
+      return skip_bytes(8, "integer");
+    case tag::real:
+      return skip_bytes(8, "real");
+    case tag::timestamp:
+      return skip_bytes(8, "timestamp");
+    case tag::timespan:
+      return skip_bytes(8, "timespan");
+    case tag::string:
+      return skip_string("string");
+    case tag::enum_value:
+      return skip_string("enum_value");
+    case tag::address:
+      return skip_bytes(address_size, "address");
+    case tag::subnet:
+      return skip_bytes(address_size, "subnet") &&
+             skip_bytes(1, "subnet length");
+    case tag::port: {
+      if (!skip_bytes(2, "port number"))
+        return false;
+      auto proto_offset = src_.offset();
+      uint8_t proto = 0;
+      if (!src_.read_u8(proto))
+        return fail_end("port protocol");
+      if (proto > max_port_protocol)
+        return fail(proto_offset,
+                    "invalid port protocol " + std::to_string(unsigned{proto}));
+      return true;
+    }
+    case tag::set: {
+      set xs;
+      return set_body(xs, tag_offset, depth);
+    }
+    case tag::table: {
+      table xs;
+      return table_body(xs, tag_offset, depth);
+    }
+    case tag::vector: {
+      uint32_t n = 0;
+      if (!container_header(tag_offset, depth, n, 1))
+        return false;
+      for (uint32_t i = 0; i < n; ++i)
+        if (!skip(depth + 1))
+          return false;
+      return true;
+    }
+    }
+    return fail(tag_offset, "unreachable");
+  }
+
   bool fail(size_t offset, const std::string& what) {
     err_.code = ec::deserialization_failed;
     err_.reason = std::string{parse_failure};
@@ -274,6 +342,24 @@ private:
       return fail_end(what);
     v.emplace<T>(convert(bits));
     return true;
+  }
+
+  /// Skips `n` bytes of a fixed-size body.
+  bool skip_bytes(size_t n, const char* what) {
+    byte_span ignored;
+    if (!src_.read_bytes(n, ignored))
+      return fail_end(what);
+    return true;
+  }
+
+  /// Skips varbyte length + bytes, with `string`'s checks.
+  bool skip_string(const char* what) {
+    uint32_t len = 0;
+    if (!size(len, what))
+      return false;
+    if (len > src_.remaining())
+      return fail_oversized(std::string{what} + " length", len);
+    return skip_bytes(len, what);
   }
 
   /// Reports that the input ended inside `what`.
@@ -446,6 +532,22 @@ bool decode(byte_span input, data& x, decode_error& err) {
     return dec.fail(src.offset(),
                     std::to_string(src.remaining()) + " trailing bytes");
   x = std::move(result);
+  return true;
+}
+
+bool validate(byte_span input, decode_error& err) {
+  if (input.empty()) {
+    err.code = ec::deserialization_failed;
+    err.reason = std::string{null_data_failure} + ": empty input at offset 0";
+    return false;
+  }
+  reader src{input};
+  decoder dec{src, err};
+  if (!dec.skip(0))
+    return false;
+  if (!src.at_end())
+    return dec.fail(src.offset(),
+                    std::to_string(src.remaining()) + " trailing bytes");
   return true;
 }
 

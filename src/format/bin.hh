@@ -65,7 +65,9 @@ inline constexpr size_t max_varbyte_size = 5;
 
 // -- primitive encoders (big-endian, spec: §4.2) ------------------------------
 
-inline void write_u8(uint8_t x, byte_buffer& out) { out.push_back(x); }
+inline void write_u8(uint8_t x, byte_buffer& out) {
+  out.push_back(x);
+}
 
 inline void write_u16(uint16_t x, byte_buffer& out) {
   uint8_t bytes[] = {static_cast<uint8_t>(x >> 8), static_cast<uint8_t>(x)};
@@ -109,8 +111,8 @@ inline uint16_t read_u16(const uint8_t* p) noexcept {
 }
 
 inline uint32_t read_u32(const uint8_t* p) noexcept {
-  return (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16)
-         | (uint32_t{p[2]} << 8) | uint32_t{p[3]};
+  return (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) |
+         (uint32_t{p[2]} << 8) | uint32_t{p[3]};
 }
 
 inline uint64_t read_u64(const uint8_t* p) noexcept {
@@ -126,7 +128,7 @@ inline uint64_t read_u64(const uint8_t* p) noexcept {
 class reader {
 public:
   explicit reader(byte_span input) noexcept
-    : first_(input.data), pos_(input.data), end_(input.data + input.size) {}
+      : first_(input.data), pos_(input.data), end_(input.data + input.size) {}
 
   [[nodiscard]] size_t remaining() const noexcept {
     return static_cast<size_t>(end_ - pos_);
@@ -262,6 +264,14 @@ byte_buffer encode(const data& x);
 /// Never reads outside `input`, never allocates more than `input` could
 /// justify, never recurses deeper than `max_nesting_depth`.
 [[nodiscard]] bool decode(byte_span input, data& x, decode_error& err);
+
+/// Checks that `input` holds exactly one value that `decode` would accept,
+/// without building it (sets and tables excepted: finding duplicates needs
+/// their elements). Fails exactly when `decode` fails, with the same `err`.
+/// Lets a receiver drop malformed messages early and decode good ones later,
+/// on the thread that consumes them.
+/// @returns `true` on success; otherwise `false` with `err` filled in.
+[[nodiscard]] bool validate(byte_span input, decode_error& err);
 
 /// Decodes one value at the reader's position (tag + body), leaving the
 /// reader after it. Used by decoders of larger structures.

@@ -7,6 +7,7 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include <thread>
 #include <vector>
@@ -16,7 +17,10 @@ namespace broker::net {
 namespace asio = boost::asio;
 
 struct io_runtime::impl {
+  explicit impl() : alarm(context) {}
+
   asio::io_context context{1};
+  asio::steady_timer alarm;
   asio::executor_work_guard<asio::io_context::executor_type> work{
       context.get_executor()};
   std::vector<std::thread> threads;

@@ -2,6 +2,8 @@
 
 #include "net/asio.hh"
 
+#include <boost/asio/post.hpp>
+
 #include <pthread.h>
 
 namespace broker::net {
@@ -29,6 +31,31 @@ void io_runtime::stop() {
   for (auto& thread : impl_->threads)
     thread.join();
   impl_->threads.clear();
+}
+
+void io_runtime::post(std::function<void()> fn) {
+  asio::post(impl_->context, std::move(fn));
+}
+
+void io_runtime::set_alarm(std::chrono::steady_clock::time_point deadline,
+                           std::function<void()> fn) {
+  auto ptr = impl_.get();
+  asio::post(ptr->context, [ptr, deadline, fn = std::move(fn)]() mutable {
+    ptr->alarm.expires_at(deadline);
+    ptr->alarm.async_wait(
+        [fn = std::move(fn)](const boost::system::error_code& err) {
+          if (!err)
+            fn();
+        });
+  });
+}
+
+bool io_runtime::on_io_thread() const noexcept {
+  auto self = std::this_thread::get_id();
+  for (auto& thread : impl_->threads)
+    if (thread.get_id() == self)
+      return true;
+  return false;
 }
 
 void configure_socket(asio::ip::tcp::socket& sock) {

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <chrono>
+#include <functional>
 #include <memory>
 
 namespace broker::net {
@@ -28,6 +30,18 @@ public:
   /// abandoned; their handlers do not run. Idempotent. Blocks until the
   /// threads have exited.
   void stop();
+
+  /// Runs `fn` on an I/O thread soon. Returns immediately. Thread-safe.
+  void post(std::function<void()> fn);
+
+  /// Arms the runtime's single alarm: `fn` runs on an I/O thread at
+  /// `deadline` (at once if it passed), replacing any earlier arming.
+  /// Returns immediately. Thread-safe.
+  void set_alarm(std::chrono::steady_clock::time_point deadline,
+                 std::function<void()> fn);
+
+  /// Returns whether the calling thread is one of this runtime's.
+  [[nodiscard]] bool on_io_thread() const noexcept;
 
   /// Returns the implementation (for net/*.cc only).
   [[nodiscard]] impl& native() noexcept { return *impl_; }

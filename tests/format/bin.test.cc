@@ -30,9 +30,17 @@ struct decode_result {
   bin::decode_error err;
 };
 
+/// Decodes `bytes`, and checks on the way that `validate` agrees with
+/// `decode` (same verdict, same error), so that every decoding test here
+/// also tests the validator.
 decode_result decode_bytes(const std::vector<uint8_t>& bytes) {
   decode_result result;
   result.ok = bin::decode(bytes, result.value, result.err);
+  bin::decode_error verr;
+  auto valid = bin::validate(bytes, verr);
+  CHECK(valid == result.ok);
+  if (!result.ok && !valid)
+    CHECK(verr.reason == result.err.reason);
   return result;
 }
 

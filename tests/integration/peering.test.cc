@@ -4,8 +4,8 @@
 
 #include "broker/endpoint.hh"
 
+#include "support/child_process.hh"
 #include "support/endpoints.hh"
-#include "support/raw_socket.hh"
 
 #include <catch2/catch.hpp>
 

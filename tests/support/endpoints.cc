@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <stdexcept>
 
 namespace broker::test {
@@ -17,6 +18,10 @@ configuration test_config() {
   cfg.set("broker.heartbeat-timeout", timespan{3s});
   cfg.set("broker.handshake-timeout", timespan{3s});
   cfg.set("broker.shutdown-timeout", timespan{4s});
+  // Lets the whole suite run with another scheduler setting, e.g.
+  // BROKER_TEST_SCHEDULER_THREADS=0 (actors on the I/O thread).
+  if (auto threads = std::getenv("BROKER_TEST_SCHEDULER_THREADS"))
+    cfg.set("caf.scheduler.max-threads", std::string{threads});
   return cfg;
 }
 

@@ -1,0 +1,715 @@
+// broker-bench: publish/subscribe figures on loopback, with the publisher and
+// each subscriber in separate processes, next to the same machine's raw-TCP
+// bounds (and ZeroMQ PUB/SUB, when built with libzmq) measured in the same
+// run. Prints one line per figure.
+//
+//   broker-bench [--messages N] [--pings N] [--subscribers K]
+//                [--payload BYTES] [FIGURE...]
+//
+// FIGURE is one of throughput, latency, fanout, raw, zmq (default: all).
+// The process re-executes itself with --role=... for the remote sides.
+
+#include "broker/broker.hh"
+#include "broker/zeek.hh"
+
+#include "format/bin.hh"
+#include "support/child_process.hh"
+#include "wire/envelope.hh"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#ifdef BROKER_BENCH_WITH_ZMQ
+#include <zmq.h>
+#endif
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace {
+
+using namespace std::chrono_literals;
+using clock_type = std::chrono::steady_clock;
+using broker::test::child_process;
+
+// -- options
+// ----------------------------------------------------------------------
+
+struct options {
+  size_t messages = 1'000'000;
+  size_t pings = 10'000;
+  size_t subscribers = 4;
+  size_t payload = 50;
+  /// caf.scheduler.max-threads of every endpoint (0: actors on the I/O
+  /// thread); unset: the library's default.
+  std::optional<size_t> threads;
+  std::string role;
+  uint16_t port = 0;
+  std::vector<std::string> figures;
+};
+
+options parse(int argc, char** argv) {
+  options opts;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    auto value = [&](const char* name) -> std::optional<std::string> {
+      std::string prefix = std::string{name} + "=";
+      if (arg.rfind(prefix, 0) == 0)
+        return arg.substr(prefix.size());
+      if (arg == name && i + 1 < argc)
+        return std::string{argv[++i]};
+      return std::nullopt;
+    };
+    if (auto x = value("--messages"))
+      opts.messages = std::stoul(*x);
+    else if (auto x = value("--pings"))
+      opts.pings = std::stoul(*x);
+    else if (auto x = value("--subscribers"))
+      opts.subscribers = std::stoul(*x);
+    else if (auto x = value("--payload"))
+      opts.payload = std::stoul(*x);
+    else if (auto x = value("--threads"))
+      opts.threads = std::stoul(*x);
+    else if (auto x = value("--role"))
+      opts.role = *x;
+    else if (auto x = value("--port"))
+      opts.port = static_cast<uint16_t>(std::stoul(*x));
+    else if (arg == "-h" || arg == "--help") {
+      std::cout << "usage: broker-bench [--messages N] [--pings N] "
+                   "[--subscribers K] [--payload BYTES] [--threads N] "
+                   "[throughput|latency|fanout|raw|zmq ...]\n";
+      std::exit(0);
+    } else if (arg.rfind("--", 0) == 0) {
+      std::cerr << "broker-bench: unknown option " << arg << "\n";
+      std::exit(2);
+    } else
+      opts.figures.push_back(arg);
+  }
+  return opts;
+}
+
+// -- helpers
+// ------------------------------------------------------------------------
+
+std::string self_path() {
+  char buf[4096];
+  auto n = ::readlink("/proc/self/exe", buf, sizeof(buf) - 1);
+  if (n <= 0) {
+    std::cerr << "broker-bench: cannot find my own executable\n";
+    std::exit(1);
+  }
+  return std::string{buf, static_cast<size_t>(n)};
+}
+
+double seconds(clock_type::duration d) {
+  return std::chrono::duration<double>(d).count();
+}
+
+std::string with_commas(double x) {
+  auto n = static_cast<long long>(x + 0.5);
+  auto str = std::to_string(n);
+  for (int i = static_cast<int>(str.size()) - 3; i > 0; i -= 3)
+    str.insert(static_cast<size_t>(i), ",");
+  return str;
+}
+
+/// Set from --threads before any endpoint exists.
+std::optional<size_t> scheduler_threads;
+
+broker::configuration bench_config() {
+  broker::broker_options opts;
+  opts.disable_ssl = true;
+  broker::configuration cfg{opts};
+  if (scheduler_threads)
+    cfg.set("caf.scheduler.max-threads", uint64_t{*scheduler_threads});
+  return cfg;
+}
+
+/// The message every figure sends: a Zeek event carrying a count and a
+/// string of `payload` bytes.
+broker::data make_event(uint64_t i, const std::string& payload) {
+  broker::vector args;
+  args.reserve(2);
+  args.emplace_back(broker::count{i});
+  args.emplace_back(payload);
+  return broker::zeek::Event{"bench", std::move(args)}.move_data();
+}
+
+/// Reads the event's count, or returns false if the message is not one
+/// (checks the layout of spec §4.7 in place, without copying).
+bool event_count(const broker::data& x, uint64_t& out) {
+  auto msg = broker::get_if<broker::vector>(&x);
+  if (!msg || msg->size() != 3)
+    return false;
+  auto content = broker::get_if<broker::vector>(&(*msg)[2]);
+  if (!content || content->size() < 2)
+    return false;
+  auto args = broker::get_if<broker::vector>(&(*content)[1]);
+  if (!args || args->empty())
+    return false;
+  auto val = broker::get_if<broker::count>(&(*args)[0]);
+  if (!val)
+    return false;
+  out = *val;
+  return true;
+}
+
+/// The framed bytes of one event message, as they travel on the wire.
+std::vector<uint8_t> event_frame(const std::string& payload) {
+  broker::format::bin::v1::byte_buffer out;
+  broker::wire::write_data_envelope(broker::endpoint_id::random(),
+                                    broker::endpoint_id{}, 16, "/bench/events",
+                                    make_event(1, payload), out);
+  return out;
+}
+
+/// Reads the first line of a child that announces `port N`.
+uint16_t child_port(child_process& child) {
+  auto line = child.read_line(30s);
+  if (!line || line->rfind("port ", 0) != 0) {
+    std::cerr << "broker-bench: child did not start\n";
+    std::exit(1);
+  }
+  return static_cast<uint16_t>(std::stoul(line->substr(5)));
+}
+
+/// Reads the child's result line (`rate R ...`).
+std::optional<std::string> child_result(child_process& child,
+                                        broker::timespan timeout) {
+  auto line = child.read_line(timeout);
+  if (!line)
+    return std::nullopt;
+  return line;
+}
+
+std::vector<std::string> args_for(const options& opts, const char* role) {
+  std::vector<std::string> result{std::string{"--role="} + role,
+                                  "--messages=" + std::to_string(opts.messages),
+                                  "--payload=" + std::to_string(opts.payload)};
+  if (opts.threads)
+    result.push_back("--threads=" + std::to_string(*opts.threads));
+  return result;
+}
+
+// -- roles (child processes)
+// -----------------------------------------------------------
+
+/// Receives `messages` events in order and reports the rate between the
+/// first and the last one.
+int role_sink(const options& opts) {
+  broker::endpoint ep{bench_config()};
+  auto sub = ep.make_subscriber({"/bench/events"}, 8192);
+  auto port = ep.listen("127.0.0.1", 0);
+  std::cout << "port " << port << std::endl;
+  uint64_t expected = 0;
+  bool in_order = true;
+  clock_type::time_point first;
+  auto consume = [&](const broker::data_message& msg) {
+    uint64_t i = 0;
+    if (!event_count(broker::get_data(msg), i) || i != expected)
+      in_order = false;
+    if (expected == 0)
+      first = clock_type::now();
+    ++expected;
+  };
+  while (expected < opts.messages) {
+    auto msg = sub.get(60s);
+    if (!msg)
+      break;
+    consume(*msg);
+    // Take what else is there in bounded batches (no huge vectors).
+    for (;;) {
+      auto more = sub.get(512, 0s);
+      for (auto& x : more) {
+        consume(x);
+        x.reset(); // done with it: free its value now
+      }
+      if (more.size() < 512)
+        break;
+    }
+  }
+  auto last = clock_type::now();
+  auto rate = expected > 1 ? double(expected - 1) / seconds(last - first) : 0;
+  std::cout << "rate " << rate << " received " << expected << " in_order "
+            << (in_order ? 1 : 0) << std::endl;
+  return 0;
+}
+
+/// Answers every ping with a pong carrying the same count.
+int role_echo(const options&) {
+  broker::endpoint ep{bench_config()};
+  auto sub = ep.make_subscriber({"/bench/ping"}, 1024);
+  auto port = ep.listen("127.0.0.1", 0);
+  std::cout << "port " << port << std::endl;
+  for (;;) {
+    auto msg = sub.get(60s);
+    if (!msg)
+      return 0;
+    ep.publish("/bench/pong", broker::get_data(*msg));
+  }
+}
+
+int listen_raw(uint16_t& port) {
+  auto fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof(addr);
+  if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&addr), len) != 0 ||
+      ::listen(fd, 1) != 0 ||
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+    std::cerr << "broker-bench: cannot listen\n";
+    std::exit(1);
+  }
+  port = ntohs(addr.sin_port);
+  return fd;
+}
+
+int accept_raw(int lfd) {
+  auto fd = ::accept(lfd, nullptr, nullptr);
+  int one = 1;
+  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+  return fd;
+}
+
+int connect_raw(uint16_t port) {
+  auto fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(port);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+    std::cerr << "broker-bench: cannot connect\n";
+    std::exit(1);
+  }
+  int one = 1;
+  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+  return fd;
+}
+
+bool write_all(int fd, const uint8_t* buf, size_t n) {
+  while (n > 0) {
+    auto rc = ::write(fd, buf, n);
+    if (rc <= 0)
+      return false;
+    buf += rc;
+    n -= static_cast<size_t>(rc);
+  }
+  return true;
+}
+
+bool read_all(int fd, uint8_t* buf, size_t n) {
+  while (n > 0) {
+    auto rc = ::read(fd, buf, n);
+    if (rc <= 0)
+      return false;
+    buf += rc;
+    n -= static_cast<size_t>(rc);
+  }
+  return true;
+}
+
+/// Counts length-prefixed frames on a plain socket.
+int role_raw_sink(const options& opts) {
+  uint16_t port = 0;
+  auto lfd = listen_raw(port);
+  std::cout << "port " << port << std::endl;
+  auto fd = accept_raw(lfd);
+  std::vector<uint8_t> buf(256 * 1024);
+  size_t have = 0;
+  size_t frames = 0;
+  clock_type::time_point first;
+  while (frames < opts.messages) {
+    auto rc = ::read(fd, buf.data() + have, buf.size() - have);
+    if (rc <= 0)
+      break;
+    if (frames == 0 && have == 0)
+      first = clock_type::now();
+    have += static_cast<size_t>(rc);
+    size_t pos = 0;
+    while (have - pos >= 4) {
+      auto len = broker::format::bin::v1::read_u32(buf.data() + pos);
+      if (have - pos < 4 + len)
+        break;
+      pos += 4 + len;
+      ++frames;
+    }
+    std::memmove(buf.data(), buf.data() + pos, have - pos);
+    have -= pos;
+  }
+  auto last = clock_type::now();
+  auto rate = frames > 1 ? double(frames - 1) / seconds(last - first) : 0;
+  std::cout << "rate " << rate << " received " << frames << " in_order 1"
+            << std::endl;
+  return 0;
+}
+
+/// Echoes frames back on a plain socket.
+int role_raw_echo(const options&) {
+  uint16_t port = 0;
+  auto lfd = listen_raw(port);
+  std::cout << "port " << port << std::endl;
+  auto fd = accept_raw(lfd);
+  std::vector<uint8_t> buf(64 * 1024);
+  for (;;) {
+    uint8_t header[4];
+    if (!read_all(fd, header, 4))
+      return 0;
+    auto len = broker::format::bin::v1::read_u32(header);
+    if (len > buf.size() || !read_all(fd, buf.data(), len))
+      return 0;
+    if (!write_all(fd, header, 4) || !write_all(fd, buf.data(), len))
+      return 0;
+  }
+}
+
+#ifdef BROKER_BENCH_WITH_ZMQ
+int role_zmq_sink(const options& opts) {
+  auto ctx = zmq_ctx_new();
+  auto sock = zmq_socket(ctx, ZMQ_SUB);
+  int unlimited = 0;
+  zmq_setsockopt(sock, ZMQ_RCVHWM, &unlimited, sizeof(unlimited));
+  zmq_setsockopt(sock, ZMQ_SUBSCRIBE, "", 0);
+  zmq_bind(sock, "tcp://127.0.0.1:*");
+  char endpoint[256];
+  size_t len = sizeof(endpoint);
+  zmq_getsockopt(sock, ZMQ_LAST_ENDPOINT, endpoint, &len);
+  std::string ep{endpoint};
+  std::cout << "port " << ep.substr(ep.rfind(':') + 1) << std::endl;
+  std::vector<uint8_t> buf(64 * 1024);
+  size_t count = 0;
+  clock_type::time_point first;
+  while (count < opts.messages) {
+    auto rc = zmq_recv(sock, buf.data(), buf.size(), 0);
+    if (rc < 0)
+      break;
+    if (rc == 0) // the sender's "hello" probe
+      continue;
+    if (count == 0)
+      first = clock_type::now();
+    ++count;
+  }
+  auto last = clock_type::now();
+  auto rate = count > 1 ? double(count - 1) / seconds(last - first) : 0;
+  std::cout << "rate " << rate << " received " << count << " in_order 1"
+            << std::endl;
+  zmq_close(sock);
+  zmq_ctx_term(ctx);
+  return 0;
+}
+#endif
+
+// -- figures (parent process)
+// -------------------------------------------------------
+
+/// Peers `ep` with a sink and waits until the sink's subscription is known.
+void connect_to_sink(broker::endpoint& ep, uint16_t port) {
+  if (!ep.peer("127.0.0.1", port, 0s)) {
+    std::cerr << "broker-bench: cannot peer with the sink\n";
+    std::exit(1);
+  }
+  auto deadline = clock_type::now() + 10s;
+  for (;;) {
+    auto subs = ep.peer_subscriptions();
+    if (std::find(subs.begin(), subs.end(), broker::topic{"/bench/events"}) !=
+        subs.end())
+      return;
+    if (clock_type::now() > deadline) {
+      std::cerr << "broker-bench: the sink's subscription never arrived\n";
+      std::exit(1);
+    }
+    std::this_thread::sleep_for(1ms);
+  }
+}
+
+/// Parses `rate R received N in_order B`.
+struct sink_result {
+  double rate = 0;
+  size_t received = 0;
+  bool in_order = false;
+};
+
+sink_result parse_result(const std::optional<std::string>& line) {
+  sink_result result;
+  if (line)
+    std::sscanf(line->c_str(), "rate %lf received %zu in_order %d",
+                &result.rate, &result.received,
+                reinterpret_cast<int*>(&result.in_order));
+  return result;
+}
+
+std::map<std::string, double> figures;
+
+void report(const std::string& name, const sink_result& res, size_t expected) {
+  auto ok = res.received == expected && res.in_order;
+  std::cout << name << ": " << with_commas(res.rate) << " msgs/s ("
+            << res.received << "/" << expected << " received"
+            << (ok ? ", zero loss, in order" : ", LOSS OR REORDERING") << ")"
+            << std::endl;
+  figures[name] = ok ? res.rate : 0;
+}
+
+void throughput(const options& opts) {
+  child_process sink{self_path(), args_for(opts, "sink")};
+  auto port = child_port(sink);
+  broker::endpoint ep{bench_config()};
+  connect_to_sink(ep, port);
+  auto pub = ep.make_publisher("/bench/events", 4096);
+  std::string payload(opts.payload, 'x');
+  for (size_t i = 0; i < opts.messages; ++i)
+    pub.publish(make_event(i, payload));
+  report("throughput", parse_result(child_result(sink, 120s)), opts.messages);
+}
+
+void fanout(const options& opts) {
+  std::vector<std::unique_ptr<child_process>> sinks;
+  broker::endpoint ep{bench_config()};
+  for (size_t i = 0; i < opts.subscribers; ++i) {
+    sinks.emplace_back(
+        std::make_unique<child_process>(self_path(), args_for(opts, "sink")));
+    connect_to_sink(ep, child_port(*sinks.back()));
+  }
+  auto pub = ep.make_publisher("/bench/events", 4096);
+  std::string payload(opts.payload, 'x');
+  std::vector<broker::data> batch;
+  for (size_t i = 0; i < opts.messages; ++i) {
+    batch.emplace_back(make_event(i, payload));
+    if (batch.size() == 256) {
+      pub.publish(std::move(batch));
+      batch.clear();
+      batch.reserve(256);
+    }
+  }
+  if (!batch.empty())
+    pub.publish(std::move(batch));
+  double worst = 0;
+  bool all_ok = true;
+  for (size_t i = 0; i < sinks.size(); ++i) {
+    auto res = parse_result(child_result(*sinks[i], 300s));
+    auto name = "fanout subscriber " + std::to_string(i + 1);
+    report(name, res, opts.messages);
+    all_ok = all_ok && res.received == opts.messages && res.in_order;
+    worst = i == 0 ? res.rate : std::min(worst, res.rate);
+  }
+  std::cout << "fanout: " << with_commas(worst) << " msgs/s per subscriber ("
+            << sinks.size() << " subscribers, slowest)" << std::endl;
+  figures["fanout"] = all_ok ? worst : 0;
+}
+
+struct latency_stats {
+  double median_us = 0;
+  double p99_us = 0;
+};
+
+latency_stats summarize(std::vector<double>& us) {
+  std::sort(us.begin(), us.end());
+  latency_stats result;
+  if (!us.empty()) {
+    result.median_us = us[us.size() / 2];
+    result.p99_us = us[std::min(us.size() - 1, us.size() * 99 / 100)];
+  }
+  return result;
+}
+
+void latency(const options& opts) {
+  child_process echo{self_path(), args_for(opts, "echo")};
+  auto port = child_port(echo);
+  broker::endpoint ep{bench_config()};
+  auto sub = ep.make_subscriber({"/bench/pong"}, 1024);
+  if (!ep.peer("127.0.0.1", port, 0s)) {
+    std::cerr << "broker-bench: cannot peer with the echo\n";
+    std::exit(1);
+  }
+  // Wait for both subscriptions: ours at the echo, the echo's here.
+  auto deadline = clock_type::now() + 10s;
+  while (clock_type::now() < deadline) {
+    auto subs = ep.peer_subscriptions();
+    if (std::find(subs.begin(), subs.end(), broker::topic{"/bench/ping"}) !=
+        subs.end())
+      break;
+    std::this_thread::sleep_for(1ms);
+  }
+  std::string payload(opts.payload, 'x');
+  // Warm up until the echo's route back exists.
+  for (uint64_t i = 0;; ++i) {
+    ep.publish("/bench/ping", make_event(i, payload));
+    if (sub.get(100ms))
+      break;
+    if (clock_type::now() > deadline) {
+      std::cerr << "broker-bench: no pong\n";
+      std::exit(1);
+    }
+  }
+  for (auto& x : sub.poll())
+    static_cast<void>(x);
+  std::vector<double> us;
+  us.reserve(opts.pings);
+  for (size_t i = 0; i < opts.pings; ++i) {
+    auto t0 = clock_type::now();
+    ep.publish("/bench/ping", make_event(i, payload));
+    auto msg = sub.get(5s);
+    auto t1 = clock_type::now();
+    if (!msg) {
+      std::cerr << "broker-bench: lost a pong\n";
+      std::exit(1);
+    }
+    us.push_back(std::chrono::duration<double, std::micro>(t1 - t0).count());
+  }
+  auto stats = summarize(us);
+  std::cout << "latency: median " << stats.median_us << " us, p99 "
+            << stats.p99_us << " us (" << opts.pings << " round trips)"
+            << std::endl;
+  figures["latency"] = stats.median_us;
+}
+
+void raw(const options& opts) {
+  auto frame = event_frame(std::string(opts.payload, 'x'));
+  // Buffered writes: many frames per system call.
+  {
+    child_process sink{self_path(), args_for(opts, "raw-sink")};
+    auto fd = connect_raw(child_port(sink));
+    std::vector<uint8_t> buf;
+    for (size_t i = 0; i < 64 * 1024 / frame.size(); ++i)
+      buf.insert(buf.end(), frame.begin(), frame.end());
+    auto per_buf = buf.size() / frame.size();
+    size_t sent = 0;
+    while (sent < opts.messages) {
+      auto n = std::min(per_buf, opts.messages - sent);
+      write_all(fd, buf.data(), n * frame.size());
+      sent += n;
+    }
+    report("raw-tcp buffered", parse_result(child_result(sink, 120s)),
+           opts.messages);
+    ::close(fd);
+  }
+  // One write per message.
+  {
+    child_process sink{self_path(), args_for(opts, "raw-sink")};
+    auto fd = connect_raw(child_port(sink));
+    for (size_t i = 0; i < opts.messages; ++i)
+      write_all(fd, frame.data(), frame.size());
+    report("raw-tcp write-per-message", parse_result(child_result(sink, 300s)),
+           opts.messages);
+    ::close(fd);
+  }
+  // Ping-pong with the same frame.
+  {
+    child_process echo{self_path(), args_for(opts, "raw-echo")};
+    auto fd = connect_raw(child_port(echo));
+    std::vector<uint8_t> back(frame.size());
+    std::vector<double> us;
+    us.reserve(opts.pings);
+    for (size_t i = 0; i < opts.pings + 100; ++i) {
+      auto t0 = clock_type::now();
+      write_all(fd, frame.data(), frame.size());
+      read_all(fd, back.data(), back.size());
+      auto t1 = clock_type::now();
+      if (i >= 100) // warm-up
+        us.push_back(
+            std::chrono::duration<double, std::micro>(t1 - t0).count());
+    }
+    auto stats = summarize(us);
+    std::cout << "raw-tcp latency: median " << stats.median_us << " us, p99 "
+              << stats.p99_us << " us" << std::endl;
+    figures["raw-tcp latency"] = stats.median_us;
+    ::close(fd);
+  }
+}
+
+#ifdef BROKER_BENCH_WITH_ZMQ
+void zmq(const options& opts) {
+  child_process sink{self_path(), args_for(opts, "zmq-sink")};
+  auto port = child_port(sink);
+  auto ctx = zmq_ctx_new();
+  auto sock = zmq_socket(ctx, ZMQ_PUB);
+  int unlimited = 0;
+  zmq_setsockopt(sock, ZMQ_SNDHWM, &unlimited, sizeof(unlimited));
+  auto addr = "tcp://127.0.0.1:" + std::to_string(port);
+  zmq_connect(sock, addr.c_str());
+  // PUB/SUB drops until the subscription arrived ("slow joiner"): send empty
+  // probes for a moment first (the sink skips them).
+  for (int i = 0; i < 200; ++i) {
+    zmq_send(sock, "", 0, 0);
+    std::this_thread::sleep_for(1ms);
+  }
+  auto frame = event_frame(std::string(opts.payload, 'x'));
+  for (size_t i = 0; i < opts.messages; ++i)
+    zmq_send(sock, frame.data(), frame.size(), 0);
+  report("zeromq pub/sub", parse_result(child_result(sink, 120s)),
+         opts.messages);
+  zmq_close(sock);
+  zmq_ctx_term(ctx);
+}
+#endif
+
+void ratio(const char* what, const char* ours, const char* bound) {
+  if (figures.count(ours) == 0 || figures.count(bound) == 0 ||
+      figures[bound] == 0)
+    return;
+  std::cout << what << ": " << figures[ours] / figures[bound] << std::endl;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  auto opts = parse(argc, argv);
+  scheduler_threads = opts.threads;
+  if (opts.role == "sink")
+    return role_sink(opts);
+  if (opts.role == "echo")
+    return role_echo(opts);
+  if (opts.role == "raw-sink")
+    return role_raw_sink(opts);
+  if (opts.role == "raw-echo")
+    return role_raw_echo(opts);
+#ifdef BROKER_BENCH_WITH_ZMQ
+  if (opts.role == "zmq-sink")
+    return role_zmq_sink(opts);
+#endif
+  if (!opts.role.empty()) {
+    std::cerr << "broker-bench: unknown role " << opts.role << "\n";
+    return 2;
+  }
+  if (opts.figures.empty())
+    opts.figures = {"raw", "zmq", "throughput", "latency", "fanout"};
+  for (auto& fig : opts.figures) {
+    if (fig == "throughput")
+      throughput(opts);
+    else if (fig == "latency")
+      latency(opts);
+    else if (fig == "fanout")
+      fanout(opts);
+    else if (fig == "raw")
+      raw(opts);
+    else if (fig == "zmq") {
+#ifdef BROKER_BENCH_WITH_ZMQ
+      zmq(opts);
+#else
+      std::cout << "zeromq pub/sub: not built (install libzmq3-dev)"
+                << std::endl;
+#endif
+    } else {
+      std::cerr << "broker-bench: unknown figure " << fig << "\n";
+      return 2;
+    }
+  }
+  ratio("throughput / raw-tcp buffered", "throughput", "raw-tcp buffered");
+  ratio("throughput / raw-tcp write-per-message", "throughput",
+        "raw-tcp write-per-message");
+  ratio("throughput / zeromq", "throughput", "zeromq pub/sub");
+  ratio("latency / raw-tcp latency", "latency", "raw-tcp latency");
+  return 0;
+}
