@@ -14,6 +14,7 @@
 
 #include "format/bin.hh"
 #include "support/child_process.hh"
+#include "support/events.hh"
 #include "wire/envelope.hh"
 
 #include <arpa/inet.h>
@@ -141,30 +142,7 @@ broker::configuration bench_config() {
 /// The message every figure sends: a Zeek event carrying a count and a
 /// string of `payload` bytes.
 broker::data make_event(uint64_t i, const std::string& payload) {
-  broker::vector args;
-  args.reserve(2);
-  args.emplace_back(broker::count{i});
-  args.emplace_back(payload);
-  return broker::zeek::Event{"bench", std::move(args)}.move_data();
-}
-
-/// Reads the event's count, or returns false if the message is not one
-/// (checks the layout of spec §4.7 in place, without copying).
-bool event_count(const broker::data& x, uint64_t& out) {
-  auto msg = broker::get_if<broker::vector>(&x);
-  if (!msg || msg->size() != 3)
-    return false;
-  auto content = broker::get_if<broker::vector>(&(*msg)[2]);
-  if (!content || content->size() < 2)
-    return false;
-  auto args = broker::get_if<broker::vector>(&(*content)[1]);
-  if (!args || args->empty())
-    return false;
-  auto val = broker::get_if<broker::count>(&(*args)[0]);
-  if (!val)
-    return false;
-  out = *val;
-  return true;
+  return broker::test::numbered_event(i, payload);
 }
 
 /// The framed bytes of one event message, as they travel on the wire.
@@ -218,8 +196,7 @@ int role_sink(const options& opts) {
   bool in_order = true;
   clock_type::time_point first;
   auto consume = [&](const broker::data_message& msg) {
-    uint64_t i = 0;
-    if (!event_count(broker::get_data(msg), i) || i != expected)
+    if (broker::test::event_number(broker::get_data(msg)) != expected)
       in_order = false;
     if (expected == 0)
       first = clock_type::now();

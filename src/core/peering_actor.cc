@@ -126,8 +126,9 @@ struct peering_state {
   /// with the number of acks it waits for (back-pressure: the stream stops
   /// reading while it has too many unreleased chunks).
   std::deque<std::pair<net::byte_buffer, size_t>> held_chunks;
-  /// When the outbound buffer became full (unset while it has room).
-  std::optional<clock_type::time_point> full_since;
+  /// When the stream last made progress (or when data became pending after
+  /// an idle period): the clock of the stall timeout.
+  clock_type::time_point last_progress;
   /// Told the core that the buffer stays full (DESIGN.md §2).
   bool stalled = false;
 
@@ -381,13 +382,28 @@ struct peering_state {
     }
     credit(freed);
     flush();
-    if (outq.size() >= cfg->peer_buffer_size && !full_since)
-      full_since = clock_type::now();
+  }
+
+  /// Returns whether data waits to go to the peer.
+  bool pending() const noexcept { return in_flight > 0 || !outq.empty(); }
+
+  /// The stream wrote `bytes`: progress, so the peer is not stalled.
+  void on_sent(size_t bytes) {
+    in_flight -= std::min(in_flight, bytes);
+    last_progress = clock_type::now();
+    if (stalled) {
+      stalled = false;
+      self->send(core, peer_stall_msg{peer, false});
+    }
+    flush();
   }
 
   void flush() {
     if (ph != phase::established)
       return;
+    // The stall clock starts when data becomes pending after an idle time.
+    if (!pending())
+      last_progress = clock_type::now();
     size_t released = 0;
     while (!outq.empty() && in_flight < max_in_flight_bytes) {
       net::byte_buffer buf;
@@ -411,13 +427,6 @@ struct peering_state {
       stream->write(std::move(buf));
     }
     credit(released);
-    if (outq.size() < cfg->peer_buffer_size) {
-      full_since.reset();
-      if (stalled) {
-        stalled = false;
-        self->send(core, peer_stall_msg{peer, false});
-      }
-    }
     if (outq.empty() && bye == bye_phase::flushing)
       send_bye();
   }
@@ -442,16 +451,21 @@ struct peering_state {
     if (ph != phase::established)
       return;
     auto now = clock_type::now();
+    // While we hold reads back (our own subscribers are full), silence on
+    // the wire says nothing about the peer: do not count it.
+    if (!held_chunks.empty())
+      last_received = now;
     if (now - last_received > cfg->heartbeat_timeout) {
       lost = true;
       ph = phase::closing;
       stream->abort();
       return;
     }
-    // DESIGN.md §2: a peer that stays full stops pacing publishers and meets
-    // its overflow policy instead.
-    if (full_since && !stalled &&
-        now - *full_since >= cfg->peer_stall_timeout) {
+    // DESIGN.md §2: a peer whose stream makes no progress for the stall
+    // timeout while data waits stops pacing publishers and meets its
+    // overflow policy instead.
+    if (pending() && !stalled &&
+        now - last_progress >= cfg->peer_stall_timeout) {
       stalled = true;
       self->send(core, peer_stall_msg{peer, true});
     }
@@ -545,11 +559,7 @@ caf::behavior peering_actor(caf::stateful_actor<peering_state>* self,
         self->state.on_chunk(std::move(msg.chunk), msg.size);
       },
       [self](inbound_ack_msg) { self->state.on_ack(); },
-      [self](stream_sent_msg& msg) {
-        auto& st = self->state;
-        st.in_flight -= std::min(st.in_flight, msg.bytes);
-        st.flush();
-      },
+      [self](stream_sent_msg& msg) { self->state.on_sent(msg.bytes); },
       [self](stream_closed_msg& msg) { self->state.on_closed(msg.reason); },
       [self](verdict_msg& msg) {
         auto& st = self->state;

@@ -257,6 +257,7 @@ public:
         guard_(std::make_shared<guard>()) {}
 
   void enqueue(resumable* job) override {
+    posted_.fetch_add(1, std::memory_order_relaxed);
     io_.post([this, g = guard_, job] {
       std::lock_guard lock{g->mtx};
       if (g->alive)
@@ -272,8 +273,18 @@ protected:
   }
 
   void stop() override {
-    // All actors are done when the system stops its scheduler; afterwards no
-    // queued handler may touch this object.
+    // ~actor_system sends exit messages to CAF's internal actors right
+    // before stopping us: run what is queued (and whatever that queues)
+    // until a round adds nothing, so every actor gets cleaned up.
+    for (;;) {
+      auto before = posted_.load(std::memory_order_relaxed);
+      std::promise<void> barrier;
+      io_.post([&barrier] { barrier.set_value(); });
+      barrier.get_future().wait();
+      if (posted_.load(std::memory_order_relaxed) == before)
+        break;
+    }
+    // Afterwards no queued handler may touch this object.
     {
       std::lock_guard lock{guard_->mtx};
       guard_->alive = false;
@@ -335,6 +346,7 @@ private:
   }
 
   net::io_runtime& io_;
+  std::atomic<size_t> posted_{0};
   unit unit_;
   lean_clock clock_;
   std::shared_ptr<guard> guard_;

@@ -67,8 +67,9 @@ public:
   /// closes. Returns immediately; `on_closed` reports the end. Idempotent.
   virtual void close() = 0;
 
-  /// Closes now, dropping queued writes. Returns immediately; `on_closed`
-  /// reports the end. Idempotent.
+  /// Closes now, dropping queued writes, with a reset (RST) so that the
+  /// peer learns at once even if it does not read. Returns immediately;
+  /// `on_closed` reports the end. Idempotent.
   virtual void abort() = 0;
 
   /// The remote address as text (IPv4-mapped addresses of dual-stack

@@ -3,6 +3,8 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 
+#include <sys/socket.h>
+
 namespace broker::net {
 
 stream_handler::~stream_handler() = default;
@@ -69,14 +71,17 @@ void tcp_stream::close() {
 
 void tcp_stream::abort() {
   auto self = std::static_pointer_cast<tcp_stream>(shared_from_this());
-  asio::post(sock_.get_executor(), [self] { self->finish({}); });
+  asio::post(sock_.get_executor(), [self] { self->finish({}, true); });
 }
 
 void tcp_stream::do_read() {
   // While closing, input is read and discarded regardless of back-pressure.
-  if (reading_ || finished_ || !handler_ ||
-      (!closing_ && unreleased_ >= max_unreleased_chunks))
+  if (reading_ || finished_ || !handler_)
     return;
+  if (!closing_ && unreleased_ >= max_unreleased_chunks) {
+    watch_errors();
+    return;
+  }
   byte_buffer chunk;
   if (!free_chunks_.empty()) {
     chunk = std::move(free_chunks_.back());
@@ -154,13 +159,38 @@ void tcp_stream::do_shutdown() {
   do_read();
 }
 
-void tcp_stream::finish(const boost::system::error_code& reason) {
+void tcp_stream::watch_errors() {
+  if (watching_)
+    return;
+  watching_ = true;
+  auto self = std::static_pointer_cast<tcp_stream>(shared_from_this());
+  sock_.async_wait(asio::ip::tcp::socket::wait_error,
+                   [self](const boost::system::error_code& err) {
+                     self->watching_ = false;
+                     if (self->finished_ ||
+                         err == asio::error::operation_aborted)
+                       return;
+                     // The socket has an error pending (e.g. a reset): read
+                     // it by finishing with the socket's own error.
+                     int code = 0;
+                     socklen_t len = sizeof(code);
+                     ::getsockopt(self->sock_.native_handle(), SOL_SOCKET,
+                                  SO_ERROR, &code, &len);
+                     if (code != 0)
+                       self->finish(boost::system::error_code{
+                           code, boost::system::system_category()});
+                   });
+}
+
+void tcp_stream::finish(const boost::system::error_code& reason, bool reset) {
   if (finished_)
     return;
   finished_ = true;
   closing_ = true;
   linger_timer_.cancel();
   boost::system::error_code ignored;
+  if (reset)
+    sock_.set_option(asio::socket_base::linger{true, 0}, ignored);
   sock_.close(ignored);
   queued_.clear();
   free_chunks_.clear();

@@ -42,7 +42,13 @@ private:
 
   void do_shutdown();
 
-  void finish(const boost::system::error_code& reason);
+  /// Closes the socket and reports `reason`; `reset` sends an RST instead
+  /// of a FIN (forced closes: the peer learns at once, even if it is not
+  /// reading).
+  void finish(const boost::system::error_code& reason, bool reset = false);
+
+  /// While reading is paused (back-pressure), still notices a reset.
+  void watch_errors();
 
   asio::ip::tcp::socket sock_;
   asio::steady_timer linger_timer_;
@@ -52,6 +58,7 @@ private:
   std::vector<byte_buffer> free_chunks_;
   size_t unreleased_ = 0;
   bool reading_ = false;
+  bool watching_ = false;
   std::vector<byte_buffer> queued_;
   std::vector<byte_buffer> in_flight_;
   bool writing_ = false;

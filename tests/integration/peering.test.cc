@@ -352,7 +352,7 @@ TEST_CASE("shutdown with live peers says goodbye within its bound",
 }
 
 TEST_CASE("a peer killed with SIGKILL is reported lost", "[peering][process]") {
-  child_process child{BROKER_CHILD_ENDPOINT, {"listen"}};
+  child_process child{BROKER_CHILD_ENDPOINT, {"--listen"}};
   auto port = start_child(child);
   endpoint a{test_config()};
   event_log la{a};
@@ -365,7 +365,7 @@ TEST_CASE("a peer killed with SIGKILL is reported lost", "[peering][process]") {
 
 TEST_CASE("a frozen peer is reported lost after the heartbeat timeout",
           "[peering][process]") {
-  child_process child{BROKER_CHILD_ENDPOINT, {"listen"}};
+  child_process child{BROKER_CHILD_ENDPOINT, {"--listen"}};
   auto port = start_child(child);
   endpoint a{test_config()};
   event_log la{a};
@@ -381,7 +381,7 @@ TEST_CASE("a frozen peer is reported lost after the heartbeat timeout",
 
 TEST_CASE("a peer that stops reading does not hang shutdown",
           "[peering][process]") {
-  child_process child{BROKER_CHILD_ENDPOINT, {"listen", "--subscribe", "/x"}};
+  child_process child{BROKER_CHILD_ENDPOINT, {"--listen", "--subscribe", "/x"}};
   auto port = start_child(child);
   auto cfg = test_config();
   // Keep the peering up while its buffer is full (no overflow disconnect).
