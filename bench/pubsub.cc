@@ -6,7 +6,8 @@
 //   broker-bench [--messages N] [--pings N] [--subscribers K]
 //                [--payload BYTES] [FIGURE...]
 //
-// FIGURE is one of throughput, latency, fanout, raw, zmq (default: all).
+// FIGURE is one of throughput, latency, fanout, raw, zmq, peering (default:
+// all but peering).
 // The process re-executes itself with --role=... for the remote sides.
 
 #include "broker/broker.hh"
@@ -32,10 +33,12 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <iostream>
 #include <map>
 #include <memory>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -91,7 +94,7 @@ options parse(int argc, char** argv) {
     else if (arg == "-h" || arg == "--help") {
       std::cout << "usage: broker-bench [--messages N] [--pings N] "
                    "[--subscribers K] [--payload BYTES] [--threads N] "
-                   "[throughput|latency|fanout|raw|zmq ...]\n";
+                   "[throughput|latency|fanout|raw|zmq|peering ...]\n";
       std::exit(0);
     } else if (arg.rfind("--", 0) == 0) {
       std::cerr << "broker-bench: unknown option " << arg << "\n";
@@ -237,6 +240,18 @@ int role_echo(const options&) {
       return 0;
     ep.publish("/bench/pong", broker::get_data(*msg));
   }
+}
+
+/// A bare endpoint that listens and idles until its stdin closes.
+int role_listener(const options&) {
+  broker::endpoint ep{bench_config()};
+  auto port = ep.listen("127.0.0.1", 0);
+  std::cout << "port " << port << std::endl;
+  char buf[64];
+  while (::read(STDIN_FILENO, buf, sizeof(buf)) > 0) {
+    // wait for EOF
+  }
+  return 0;
 }
 
 int listen_raw(uint16_t& port) {
@@ -632,6 +647,90 @@ void zmq(const options& opts) {
 }
 #endif
 
+/// Reads `key:` (e.g. "Threads", "VmRSS") from /proc/<pid>/status.
+std::string proc_status(pid_t pid, const std::string& key) {
+  std::ifstream in{"/proc/" + std::to_string(pid) + "/status"};
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind(key + ":", 0) == 0) {
+      auto value = line.substr(key.size() + 1);
+      value.erase(0, value.find_first_not_of(" \t"));
+      return value;
+    }
+  return "?";
+}
+
+/// Returns user + system CPU seconds of a process (from /proc/<pid>/stat).
+double cpu_seconds(pid_t pid) {
+  std::ifstream in{"/proc/" + std::to_string(pid) + "/stat"};
+  std::string content{std::istreambuf_iterator<char>{in}, {}};
+  // Fields after the command name (in parentheses): utime is the 14th
+  // field overall, stime the 15th.
+  auto pos = content.rfind(')');
+  std::istringstream rest{content.substr(pos + 2)};
+  std::string field;
+  unsigned long utime = 0;
+  unsigned long stime = 0;
+  for (int i = 3; i <= 15 && rest >> field; ++i) {
+    if (i == 14)
+      utime = std::stoul(field);
+    else if (i == 15)
+      stime = std::stoul(field);
+  }
+  return double(utime + stime) / double(::sysconf(_SC_CLK_TCK));
+}
+
+/// Time from `peer()` to the `peer_added` event, and the footprint of an
+/// idle endpoint with one peering (threads, RSS, CPU while idle).
+void peering(const options& opts) {
+  child_process listener{self_path(), args_for(opts, "listener")};
+  auto port = child_port(listener);
+  broker::endpoint ep{bench_config()};
+  auto events = ep.make_status_subscriber(true);
+  auto wait_for = [&](broker::sc code) {
+    for (;;) {
+      auto x = events.get(10s);
+      if (auto st = std::get_if<broker::status>(&x); st && st->code() == code)
+        return true;
+      if (std::holds_alternative<broker::none>(x))
+        return false;
+    }
+  };
+  std::vector<double> us;
+  constexpr int rounds = 200;
+  for (int i = 0; i < rounds; ++i) {
+    auto t0 = clock_type::now();
+    ep.peer_nosync("127.0.0.1", port, 0s);
+    if (!wait_for(broker::sc::peer_added)) {
+      std::cerr << "broker-bench: no peer_added\n";
+      std::exit(1);
+    }
+    auto t1 = clock_type::now();
+    us.push_back(std::chrono::duration<double, std::micro>(t1 - t0).count());
+    ep.unpeer("127.0.0.1", port);
+    wait_for(broker::sc::endpoint_unreachable);
+  }
+  auto stats = summarize(us);
+  std::cout << "peer -> peer_added: median " << stats.median_us << " us, p99 "
+            << stats.p99_us << " us (" << rounds << " peerings)" << std::endl;
+  // Footprint of both endpoints with one peering, after settling.
+  ep.peer("127.0.0.1", port, 0s);
+  std::this_thread::sleep_for(2s);
+  auto cpu0 = cpu_seconds(listener.pid());
+  auto self0 = cpu_seconds(::getpid());
+  std::this_thread::sleep_for(5s);
+  auto idle_cpu = (cpu_seconds(listener.pid()) - cpu0) / 5 * 100;
+  auto self_cpu = (cpu_seconds(::getpid()) - self0) / 5 * 100;
+  std::cout << "idle listener with one peering: threads "
+            << proc_status(listener.pid(), "Threads") << ", RSS "
+            << proc_status(listener.pid(), "VmRSS") << ", CPU " << idle_cpu
+            << " %" << std::endl;
+  std::cout << "idle peer with one peering: threads "
+            << proc_status(::getpid(), "Threads") << ", RSS "
+            << proc_status(::getpid(), "VmRSS") << ", CPU " << self_cpu
+            << " % (includes this benchmark's own code)" << std::endl;
+}
+
 void ratio(const char* what, const char* ours, const char* bound) {
   if (figures.count(ours) == 0 || figures.count(bound) == 0 ||
       figures[bound] == 0)
@@ -648,6 +747,8 @@ int main(int argc, char** argv) {
     return role_sink(opts);
   if (opts.role == "echo")
     return role_echo(opts);
+  if (opts.role == "listener")
+    return role_listener(opts);
   if (opts.role == "raw-sink")
     return role_raw_sink(opts);
   if (opts.role == "raw-echo")
@@ -671,6 +772,8 @@ int main(int argc, char** argv) {
       fanout(opts);
     else if (fig == "raw")
       raw(opts);
+    else if (fig == "peering")
+      peering(opts);
     else if (fig == "zmq") {
 #ifdef BROKER_BENCH_WITH_ZMQ
       zmq(opts);
