@@ -37,10 +37,9 @@ void drain(const char* who, broker::status_subscriber& events,
   }
 }
 
+// Default settings: the peering runs over anonymous TLS, as upstream's.
 broker::configuration make_config() {
-  broker::broker_options opts;
-  opts.disable_ssl = true;
-  return broker::configuration{opts};
+  return broker::configuration{broker::broker_options{}};
 }
 
 int run_peer(uint16_t port) {

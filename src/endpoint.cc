@@ -7,6 +7,7 @@
 #include "core/scheduler.hh"
 #include "net/io_runtime.hh"
 #include "net/listener.hh"
+#include "net/tls.hh"
 
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
@@ -60,6 +61,29 @@ void read_count(const configuration& cfg, std::string_view key, T& dst,
   dst = static_cast<T>(*val);
 }
 
+/// Builds the TLS context of all peerings (spec: upstream-broker.md §6):
+/// `nullptr` with `broker.disable-ssl`, anonymous TLS without `broker.ssl.*`
+/// settings, mutual TLS with them. Where upstream aborts the process
+/// (certificate or key missing, §1.1) or fails later, we throw
+/// `std::invalid_argument` naming the setting and OpenSSL's reason.
+/// `broker.skip-ssl-init` needs no handling: OpenSSL 3 initialises itself.
+std::shared_ptr<net::tls_context> make_tls_context(const configuration& cfg) {
+  auto opts = cfg.openssl_options();
+  if (!opts)
+    return nullptr;
+  net::tls_options tls;
+  tls.certificate = opts->certificate;
+  tls.key = opts->key;
+  tls.passphrase = opts->passphrase;
+  tls.cafile = opts->cafile;
+  tls.capath = opts->capath;
+  std::string what;
+  auto result = net::tls_context::make(tls, what);
+  if (!result)
+    throw std::invalid_argument("invalid TLS configuration: " + what);
+  return result;
+}
+
 /// Resolves the configuration into the typed settings of the core.
 core::settings resolve_settings(const configuration& cfg, endpoint_id id) {
   auto& opts = cfg.options();
@@ -100,6 +124,7 @@ core::settings resolve_settings(const configuration& cfg, endpoint_id id) {
   if (result.heartbeat_timeout <= result.heartbeat_interval)
     bad_setting("broker.heartbeat-timeout",
                 "must be longer than broker.heartbeat-interval");
+  result.tls = make_tls_context(cfg);
   return result;
 }
 
@@ -224,8 +249,12 @@ uint16_t endpoint::listen(const std::string& address, uint16_t port, error* err,
   };
   std::error_code ec;
   std::string what;
-  auto lst = net::listener::open(*impl_->io, address, port, reuse_addr,
-                                 std::move(on_accept), ec, what);
+  auto& cfg = *impl_->cfg;
+  auto lst =
+      net::listener::open(*impl_->io, address, port, reuse_addr,
+                          std::move(on_accept), ec, what, cfg.tls,
+                          std::chrono::duration_cast<std::chrono::milliseconds>(
+                              cfg.handshake_timeout));
   if (!lst)
     return fail(std::move(what));
   auto bound = lst->port();
@@ -239,10 +268,11 @@ uint16_t endpoint::listen(const std::string& address, uint16_t port, error* err,
 bool endpoint::peer(const std::string& address, uint16_t port,
                     timeout::seconds retry) {
   auto& cfg = *impl_->cfg;
-  // DESIGN.md §2: never blocks forever: connect timeout + handshake deadline
-  // (+ slack for scheduling).
-  auto bound =
-      cfg.connect_timeout + cfg.handshake_timeout + std::chrono::seconds{1};
+  // DESIGN.md §2: never blocks forever: connect timeout + TLS handshake
+  // deadline (if any) + handshake deadline (+ slack for scheduling).
+  auto bound = cfg.connect_timeout + cfg.handshake_timeout +
+               (cfg.tls ? cfg.handshake_timeout : timespan{0}) +
+               std::chrono::seconds{1};
   return impl_
       ->ask<bool>(core::peer_msg{network_info{address, port, retry}, nullptr},
                   bound)

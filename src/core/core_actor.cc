@@ -683,12 +683,15 @@ struct core_state {
     auto core = caf::actor_cast<caf::actor>(self);
     auto timeout = std::chrono::duration_cast<std::chrono::milliseconds>(
         cfg->connect_timeout);
+    auto tls_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(
+        cfg->handshake_timeout);
     net::dial(
         *io, att.info.address, att.info.port, timeout,
         [core, id](std::shared_ptr<net::stream> stream,
                    const std::error_code& err) {
           caf::anon_send(core, dial_result_msg{id, std::move(stream), err});
-        });
+        },
+        cfg->tls, tls_timeout);
   }
 
   void on_dial_result(dial_result_msg& msg) {

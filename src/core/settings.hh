@@ -2,10 +2,12 @@
 
 #include "broker/endpoint_id.hh"
 #include "broker/time.hh"
+#include "net/tls.hh"
 
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 
 namespace broker::core {
 
@@ -70,6 +72,11 @@ struct settings {
 
   /// Relative jitter applied to retry intervals (DESIGN.md §2: ±20 %).
   double retry_jitter = 0.2;
+
+  /// TLS for every peering (spec: upstream-broker.md §6), built from
+  /// `broker.ssl.*` at endpoint construction; `nullptr` means plain TCP
+  /// (`broker.disable-ssl`). `handshake_timeout` bounds its handshake too.
+  std::shared_ptr<net::tls_context> tls;
 };
 
 } // namespace broker::core

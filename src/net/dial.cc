@@ -1,7 +1,7 @@
 #include "net/listener.hh"
 
 #include "net/asio.hh"
-#include "net/tcp_stream.hh"
+#include "net/socket_stream.hh"
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/post.hpp>
@@ -13,8 +13,11 @@ namespace {
 
 /// One connection attempt; lives until its outcome is reported.
 struct dial_state : std::enable_shared_from_this<dial_state> {
-  dial_state(asio::io_context& ctx, dial_handler done)
-      : resolver(ctx), sock(ctx), timer(ctx), done(std::move(done)) {}
+  dial_state(asio::io_context& ctx, dial_handler done,
+             std::shared_ptr<tls_context> tls,
+             std::chrono::milliseconds handshake_timeout)
+      : resolver(ctx), sock(ctx), timer(ctx), done(std::move(done)),
+        tls(std::move(tls)), handshake_timeout(handshake_timeout) {}
 
   void finish(std::shared_ptr<stream> result, const std::error_code& err) {
     if (finished)
@@ -40,29 +43,48 @@ struct dial_state : std::enable_shared_from_this<dial_state> {
                             self->finish(nullptr, err);
                             return;
                           }
-                          auto ptr = std::make_shared<tcp_stream>(
-                              std::move(self->sock));
-                          self->finish(std::move(ptr), {});
+                          self->handshake();
                         });
+  }
+
+  /// Runs the transport handshake (TLS client side; nothing for plain TCP)
+  /// under its own bound: the connect timeout no longer applies.
+  void handshake() {
+    connected = true;
+    timer.cancel();
+    auto conn = make_socket_stream(std::move(sock), tls);
+    auto self = shared_from_this();
+    conn->handshake(handshake_role::client, handshake_timeout,
+                    [self](std::shared_ptr<stream> ready,
+                           const boost::system::error_code& err) {
+                      self->finish(std::move(ready), err);
+                    });
   }
 
   asio::ip::tcp::resolver resolver;
   asio::ip::tcp::socket sock;
   asio::steady_timer timer;
   dial_handler done;
+  std::shared_ptr<tls_context> tls;
+  std::chrono::milliseconds handshake_timeout;
+  /// Set once TCP is connected: the connect timeout no longer applies.
+  bool connected = false;
   bool finished = false;
 };
 
 } // namespace
 
 void dial(io_runtime& io, std::string host, uint16_t port,
-          std::chrono::milliseconds timeout, dial_handler done) {
+          std::chrono::milliseconds timeout, dial_handler done,
+          std::shared_ptr<tls_context> tls,
+          std::chrono::milliseconds handshake_timeout) {
   auto& ctx = io.native().context;
-  auto st = std::make_shared<dial_state>(ctx, std::move(done));
+  auto st = std::make_shared<dial_state>(ctx, std::move(done), std::move(tls),
+                                         handshake_timeout);
   asio::post(ctx, [st, host = std::move(host), port, timeout] {
     st->timer.expires_after(timeout);
     st->timer.async_wait([st](const boost::system::error_code& err) {
-      if (!err)
+      if (!err && !st->connected)
         st->finish(nullptr, std::make_error_code(std::errc::timed_out));
     });
     // Numeric addresses need no resolver (and thus no resolver thread).

@@ -1,7 +1,7 @@
 #include "net/listener.hh"
 
 #include "net/asio.hh"
-#include "net/tcp_stream.hh"
+#include "net/socket_stream.hh"
 
 #include <boost/asio/ip/v6_only.hpp>
 #include <boost/asio/post.hpp>
@@ -21,15 +21,39 @@ struct listener::impl : std::enable_shared_from_this<listener::impl> {
       if (err == asio::error::operation_aborted || !self->acceptor.is_open())
         return;
       if (!err)
-        self->on_accept(std::make_shared<tcp_stream>(std::move(sock)));
+        self->handshake(std::move(sock));
       // Transient errors (EMFILE, ECONNABORTED, ...) must not end the
       // listener: keep accepting.
       self->accept_next();
     });
   }
 
+  /// Runs the transport handshake (TLS server side; nothing for plain TCP)
+  /// and hands the stream out once it succeeded. A failed or timed-out
+  /// handshake just closes that connection: no event on the accepting side
+  /// (spec: upstream-broker.md §2.4). Other connections and the accept
+  /// loop never wait for it.
+  void handshake(asio::ip::tcp::socket sock) {
+    auto conn = make_socket_stream(std::move(sock), tls);
+    std::weak_ptr<impl> weak_self = shared_from_this();
+    conn->handshake(handshake_role::server, handshake_timeout,
+                    [weak_self](std::shared_ptr<stream> ready,
+                                const boost::system::error_code&) {
+                      if (!ready)
+                        return;
+                      auto self = weak_self.lock();
+                      if (!self || !self->acceptor.is_open()) {
+                        ready->abort();
+                        return;
+                      }
+                      self->on_accept(std::move(ready));
+                    });
+  }
+
   asio::ip::tcp::acceptor acceptor;
   accept_handler on_accept;
+  std::shared_ptr<tls_context> tls;
+  std::chrono::milliseconds handshake_timeout = default_tls_handshake_timeout;
   uint16_t port = 0;
 };
 
@@ -85,7 +109,8 @@ void bind_acceptor(listener::impl& ptr, const asio::ip::tcp::endpoint& ep,
 std::shared_ptr<listener>
 listener::open(io_runtime& io, const std::string& address, uint16_t port,
                bool reuse_addr, accept_handler on_accept, std::error_code& err,
-               std::string& what) {
+               std::string& what, std::shared_ptr<tls_context> tls,
+               std::chrono::milliseconds handshake_timeout) {
   auto& ctx = io.native().context;
   auto where = (address.empty() ? std::string{"[::]"} : address) + ":" +
                std::to_string(port);
@@ -111,6 +136,8 @@ listener::open(io_runtime& io, const std::string& address, uint16_t port,
   auto result = std::make_shared<listener>(std::make_unique<impl>(ctx));
   auto ptr = result->impl_;
   ptr->on_accept = std::move(on_accept);
+  ptr->tls = std::move(tls);
+  ptr->handshake_timeout = handshake_timeout;
   // The acceptor belongs to the I/O thread: set it up there and wait.
   std::promise<boost::system::error_code> bound;
   asio::post(ctx, [&bound, ptr, ep, reuse_addr] {

@@ -35,8 +35,8 @@ public:
   virtual void on_closed(const std::error_code& reason) = 0;
 };
 
-/// One connected, full-duplex byte stream (TCP today; TLS is another
-/// implementation of the same interface).
+/// One connected, full-duplex byte stream (plain TCP or TLS over TCP; both
+/// are `socket_stream` in net/socket_stream.hh).
 ///
 /// Thread safety: every member function may be called from any thread; the
 /// work happens on the I/O thread. Calls after `close`/`abort` are no-ops.
