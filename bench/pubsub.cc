@@ -242,18 +242,6 @@ int role_echo(const options&) {
   }
 }
 
-/// A bare endpoint that listens and idles until its stdin closes.
-int role_listener(const options&) {
-  broker::endpoint ep{bench_config()};
-  auto port = ep.listen("127.0.0.1", 0);
-  std::cout << "port " << port << std::endl;
-  char buf[64];
-  while (::read(STDIN_FILENO, buf, sizeof(buf)) > 0) {
-    // wait for EOF
-  }
-  return 0;
-}
-
 int listen_raw(uint16_t& port) {
   auto fd = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};
@@ -682,8 +670,11 @@ double cpu_seconds(pid_t pid) {
 
 /// Time from `peer()` to the `peer_added` event, and the footprint of an
 /// idle endpoint with one peering (threads, RSS, CPU while idle).
-void peering(const options& opts) {
-  child_process listener{self_path(), args_for(opts, "listener")};
+void peering(const options&) {
+  // The listener is a minimal host (bench/idle_host.cc) next to this binary.
+  auto self = self_path();
+  child_process listener{self.substr(0, self.rfind('/')) + "/broker-idle-host",
+                         {}};
   auto port = child_port(listener);
   broker::endpoint ep{bench_config()};
   auto events = ep.make_status_subscriber(true);
@@ -721,7 +712,7 @@ void peering(const options& opts) {
   std::this_thread::sleep_for(5s);
   auto idle_cpu = (cpu_seconds(listener.pid()) - cpu0) / 5 * 100;
   auto self_cpu = (cpu_seconds(::getpid()) - self0) / 5 * 100;
-  std::cout << "idle listener with one peering: threads "
+  std::cout << "idle host with one peering: threads "
             << proc_status(listener.pid(), "Threads") << ", RSS "
             << proc_status(listener.pid(), "VmRSS") << ", CPU " << idle_cpu
             << " %" << std::endl;
@@ -747,8 +738,7 @@ int main(int argc, char** argv) {
     return role_sink(opts);
   if (opts.role == "echo")
     return role_echo(opts);
-  if (opts.role == "listener")
-    return role_listener(opts);
+
   if (opts.role == "raw-sink")
     return role_raw_sink(opts);
   if (opts.role == "raw-echo")
