@@ -59,7 +59,7 @@ struct options {
   size_t payload = 50;
   /// caf.scheduler.max-threads of every endpoint (0: actors on the I/O
   /// thread); unset: the library's default.
-    std::optional<size_t> threads;
+  std::optional<size_t> threads;
   /// Subscribers only count messages (no decoding, no order check).
   bool count_only = false;
   std::string role;
@@ -87,7 +87,7 @@ options parse(int argc, char** argv) {
       opts.subscribers = std::stoul(*x);
     else if (auto x = value("--payload"))
       opts.payload = std::stoul(*x);
-        else if (auto x = value("--threads"))
+    else if (auto x = value("--threads"))
       opts.threads = std::stoul(*x);
     else if (arg == "--count-only")
       opts.count_only = true;
@@ -184,7 +184,7 @@ std::vector<std::string> args_for(const options& opts, const char* role) {
   std::vector<std::string> result{std::string{"--role="} + role,
                                   "--messages=" + std::to_string(opts.messages),
                                   "--payload=" + std::to_string(opts.payload)};
-    if (opts.threads)
+  if (opts.threads)
     result.push_back("--threads=" + std::to_string(*opts.threads));
   if (opts.count_only)
     result.push_back("--count-only");
@@ -204,9 +204,9 @@ int role_sink(const options& opts) {
   uint64_t expected = 0;
   bool in_order = true;
   clock_type::time_point first;
-    auto consume = [&](const broker::data_message& msg) {
-    if (!opts.count_only
-        && broker::test::event_number(broker::get_data(msg)) != expected)
+  auto consume = [&](const broker::data_message& msg) {
+    if (!opts.count_only &&
+        broker::test::event_number(broker::get_data(msg)) != expected)
       in_order = false;
     if (expected == 0)
       first = clock_type::now();

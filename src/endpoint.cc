@@ -8,6 +8,7 @@
 #include "net/io_runtime.hh"
 #include "net/listener.hh"
 #include "net/tls.hh"
+#include "net/ws.hh"
 
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
@@ -84,6 +85,18 @@ std::shared_ptr<net::tls_context> make_tls_context(const configuration& cfg) {
   return result;
 }
 
+core::overflow_policy to_core(overflow_policy x) {
+  switch (x) {
+  case overflow_policy::drop_newest:
+    return core::overflow_policy::drop_newest;
+  case overflow_policy::drop_oldest:
+    return core::overflow_policy::drop_oldest;
+  case overflow_policy::disconnect:
+    break;
+  }
+  return core::overflow_policy::disconnect;
+}
+
 /// Resolves the configuration into the typed settings of the core.
 core::settings resolve_settings(const configuration& cfg, endpoint_id id) {
   auto& opts = cfg.options();
@@ -101,17 +114,11 @@ core::settings resolve_settings(const configuration& cfg, endpoint_id id) {
                   "expected disconnect, drop_newest or drop_oldest, got '" +
                       *str + "'");
   }
-  switch (opts.peer_overflow_policy) {
-  case overflow_policy::drop_newest:
-    result.peer_overflow_policy = core::overflow_policy::drop_newest;
-    break;
-  case overflow_policy::drop_oldest:
-    result.peer_overflow_policy = core::overflow_policy::drop_oldest;
-    break;
-  case overflow_policy::disconnect:
-    result.peer_overflow_policy = core::overflow_policy::disconnect;
-    break;
-  }
+  result.peer_overflow_policy = to_core(opts.peer_overflow_policy);
+  if (opts.web_socket_buffer_size == 0)
+    bad_setting("broker.web-socket-buffer-size", "must be at least 1");
+  result.web_socket_buffer_size = opts.web_socket_buffer_size;
+  result.web_socket_overflow_policy = to_core(opts.web_socket_overflow_policy);
   read_duration(cfg, "broker.peer-stall-timeout", result.peer_stall_timeout);
   read_duration(cfg, "broker.heartbeat-interval", result.heartbeat_interval);
   read_duration(cfg, "broker.heartbeat-timeout", result.heartbeat_timeout);
@@ -205,6 +212,20 @@ endpoint::endpoint(configuration config, endpoint_id id)
   auto core = core::spawn_core_actor(
       *impl_->sys, core::core_args{impl_->cfg, impl_->io.get()});
   impl_->core = std::make_shared<core::core_handle>(std::move(core));
+  // spec §1.2: `broker.web-socket.port` (or BROKER_WEB_SOCKET_PORT) starts a
+  // WebSocket listener right away.
+  if (config.settings().count("broker.web-socket.port") > 0) {
+    auto ws_port = config.read_u64("broker.web-socket.port", UINT16_MAX);
+    if (!ws_port)
+      bad_setting("broker.web-socket.port", "expected a port number");
+    auto addr = config.read_str("broker.web-socket.address").value_or("");
+    error err;
+    if (listen(addr, static_cast<uint16_t>(*ws_port), protocol::websocket,
+               &err) == 0) {
+      shutdown();
+      bad_setting("broker.web-socket.port", *err.message());
+    }
+  }
 }
 
 endpoint::~endpoint() {
@@ -234,6 +255,11 @@ bool endpoint::is_shutdown() const noexcept {
 
 uint16_t endpoint::listen(const std::string& address, uint16_t port, error* err,
                           bool reuse_addr) {
+  return listen(address, port, protocol::native, err, reuse_addr);
+}
+
+uint16_t endpoint::listen(const std::string& address, uint16_t port,
+                          protocol proto, error* err, bool reuse_addr) {
   auto fail = [&](std::string what) -> uint16_t {
     if (err)
       *err = error{ec::unspecified, std::move(what)};
@@ -242,13 +268,37 @@ uint16_t endpoint::listen(const std::string& address, uint16_t port, error* err,
   if (impl_->shut_down)
     return fail("endpoint is shut down");
   std::weak_ptr<core::core_handle> weak_core = impl_->core;
+  std::error_code ec;
+  std::string what;
+  if (proto == protocol::websocket) {
+    auto on_accept = [weak_core](std::shared_ptr<net::ws_session> session) {
+      auto ptr = weak_core.lock();
+      if (!ptr || !ptr->send(core::ws_accepted_msg{session}))
+        session->abort();
+    };
+    net::ws_options opts;
+    opts.tls = impl_->cfg->tls;
+    opts.max_message_size = impl_->cfg->max_frame_size;
+    opts.handshake_timeout =
+        std::chrono::duration_cast<std::chrono::milliseconds>(
+            impl_->cfg->handshake_timeout);
+    auto lst =
+        net::ws_listener::open(*impl_->io, address, port, reuse_addr,
+                               std::move(opts), std::move(on_accept), ec, what);
+    if (!lst)
+      return fail(std::move(what));
+    auto bound = lst->port();
+    if (!impl_->core->send(core::add_ws_listener_msg{lst})) {
+      lst->close();
+      return fail("endpoint is shut down");
+    }
+    return bound;
+  }
   auto on_accept = [weak_core](std::shared_ptr<net::stream> stream) {
     auto ptr = weak_core.lock();
     if (!ptr || !ptr->send(core::accepted_msg{stream}))
       stream->abort();
   };
-  std::error_code ec;
-  std::string what;
   auto& cfg = *impl_->cfg;
   auto lst =
       net::listener::open(*impl_->io, address, port, reuse_addr,
@@ -332,8 +382,7 @@ void endpoint::forward(std::vector<topic> ts) {
   impl_->core->send(core::forward_msg{std::move(ts)});
 }
 
-// -- publishing
-// -----------------------------------------------------------------
+// -- publishing ---------------------------------------------------------------
 
 namespace {
 
@@ -382,8 +431,7 @@ void endpoint::publish(const endpoint_info& dst, data_message x) {
   impl_->core->send(core::publish_msg{std::move(batch)});
 }
 
-// -- subscribing
-// ----------------------------------------------------------------
+// -- subscribing --------------------------------------------------------------
 
 publisher endpoint::make_publisher(topic t, size_t queue_size) {
   auto state = std::make_shared<detail::publisher_state>();

@@ -20,6 +20,7 @@
 #include "broker/peer_info.hh"
 #include "broker/peer_status.hh"
 #include "broker/port.hh"
+#include "broker/protocol.hh"
 #include "broker/publisher.hh"
 #include "broker/status.hh"
 #include "broker/status_subscriber.hh"

@@ -121,8 +121,7 @@ public:
     return remainder_;
   }
 
-  // -- OpenSSL
-  // ------------------------------------------------------------------
+  // -- OpenSSL ----------------------------------------------------------------
 
   [[nodiscard]] std::string openssl_certificate() const;
   void openssl_certificate(std::string path);
@@ -138,8 +137,7 @@ public:
   /// Returns the OpenSSL settings, or `nullptr` when `disable_ssl` is set.
   [[nodiscard]] openssl_options_ptr openssl_options() const;
 
-  // -- generic settings
-  // -----------------------------------------------------------
+  // -- generic settings -------------------------------------------------------
 
   /// Sets `key` to an integer or boolean value.
   template <class T>

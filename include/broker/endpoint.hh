@@ -9,6 +9,7 @@
 #include "broker/message.hh"
 #include "broker/network_info.hh"
 #include "broker/peer_info.hh"
+#include "broker/protocol.hh"
 #include "broker/publisher.hh"
 #include "broker/status_subscriber.hh"
 #include "broker/subscriber.hh"
@@ -56,7 +57,8 @@ public:
   explicit endpoint(configuration config);
 
   /// An endpoint with the given ID (for tests and tools).
-  /// @throws std::invalid_argument as above.
+  /// @throws std::invalid_argument as above, and if `broker.web-socket.port`
+  ///         (or `BROKER_WEB_SOCKET_PORT`) is set but cannot be bound.
   endpoint(configuration config, endpoint_id id);
 
   endpoint(const endpoint&) = delete;
@@ -90,6 +92,18 @@ public:
   ///          denied"). No status or error event is emitted.
   uint16_t listen(const std::string& address = {}, uint16_t port = 0,
                   error* err = nullptr, bool reuse_addr = true);
+
+  /// Listens for peers (`protocol::native`, as above) or for WebSocket
+  /// clients (`protocol::websocket`: HTTP upgrade on `/v1/messages/json`,
+  /// JSON v1 messages, spec: upstream-broker.md §5). Same return convention.
+  uint16_t listen(const std::string& address, uint16_t port, protocol proto,
+                  error* err = nullptr, bool reuse_addr = true);
+
+  /// Upstream's name for `listen(address, port, protocol::websocket, ...)`.
+  uint16_t web_socket_listen(const std::string& address = {}, uint16_t port = 0,
+                             error* err = nullptr, bool reuse_addr = true) {
+    return listen(address, port, protocol::websocket, err, reuse_addr);
+  }
 
   /// Peers with the endpoint at `address:port`. Blocks until the peering is
   /// up (`true`) or the first attempt failed (`false`); never longer than

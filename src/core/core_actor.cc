@@ -7,6 +7,7 @@
 #include "core/peering_actor.hh"
 #include "core/publisher_queue.hh"
 #include "core/subscriber_queue.hh"
+#include "core/ws_client_actor.hh"
 
 #include <caf/actor_system.hpp>
 #include <caf/event_based_actor.hpp>
@@ -31,6 +32,12 @@ constexpr const char* lost_text = "lost connection to remote peer";
 constexpr const char* unreachable_text = "lost the last path";
 constexpr const char* unavailable_text = "unable to connect to remote peer";
 constexpr const char* invalid_text = "cannot unpeer from unknown peer";
+
+// Texts of WebSocket clients' events (spec: upstream-broker.md §2.4, [W]).
+constexpr const char* client_discovered_text =
+    "found a new client in the network";
+constexpr const char* client_removed_prefix = "client removed: ";
+constexpr const char* client_lost_text = "lost connection to client";
 
 /// Most messages pulled from one publisher per round (fairness among
 /// publishers and other work).
@@ -118,6 +125,19 @@ struct publisher_entry {
   bool closing = false;
 };
 
+/// A WebSocket client that sent its filter (spec: upstream-broker.md §5.5).
+struct client_entry {
+  caf::actor handle;
+  uint64_t conn = 0;
+  network_info addr;
+  /// Its prefixes; not added to the endpoint's filter (upstream semantics).
+  filter_type filter;
+  /// Free slots in its outbound buffer (paces publishers, as for peers).
+  size_t credit = 0;
+  bool stalled = false;
+  bool removing = false;
+};
+
 struct core_state {
   static inline const char* name = "broker.core";
 
@@ -139,6 +159,11 @@ struct core_state {
   std::vector<topic> forwarded;
   filter_type filter;
   std::vector<std::shared_ptr<net::listener>> listeners;
+  std::vector<std::shared_ptr<net::ws_listener>> ws_listeners;
+  /// WebSocket clients by ID, and all client actors (with or without a
+  /// filter yet) by connection.
+  std::map<endpoint_id, client_entry> clients;
+  std::map<uint64_t, caf::actor> client_actors;
   uint64_t next_conn = 1;
   uint64_t next_attempt = 1;
   bool shutting_down = false;
@@ -149,8 +174,7 @@ struct core_state {
 
   const endpoint_id& own_id() const { return cfg->id; }
 
-  // -- status and error events
-  // -------------------------------------------------
+  // -- status and error events ------------------------------------------------
 
   /// Delivers a status or error (as data, upstream's layout, spec §2.3) to
   /// local subscribers of its topic. These messages never leave the node.
@@ -161,6 +185,12 @@ struct core_state {
         auto copy = msg;
         push_to(sub, &copy, &copy + 1);
       }
+    }
+    // As upstream, a client subscribed to "" sees local events too.
+    if (!clients.empty()) {
+      node_message_batch batch;
+      batch.push_back(node_message{std::move(msg), own_id(), own_id(), 1});
+      dispatch_clients(batch);
     }
   }
 
@@ -176,8 +206,7 @@ struct core_state {
     emit_local(topic::errors_str, std::move(value));
   }
 
-  // -- local delivery
-  // ----------------------------------------------------------
+  // -- local delivery ---------------------------------------------------------
 
   /// Moves [first, last) into the subscriber's queue, or behind the
   /// messages it holds back.
@@ -239,8 +268,33 @@ struct core_state {
 
   // -- forwarding (spec: upstream-broker.md §3.3) ---------------------------
 
-  /// Sends `msgs` to every peer that should get them.
+  /// Sends `msgs` to every WebSocket client that should get them: its
+  /// prefixes match and it did not send the message itself; unicast only to
+  /// its ID or to this endpoint (spec: upstream-broker.md §5.5).
+  void dispatch_clients(const node_message_batch& msgs) {
+    for (auto& [id, client] : clients) {
+      if (client.removing)
+        continue;
+      node_message_batch out;
+      for (auto& msg : msgs) {
+        if (msg.sender == id)
+          continue;
+        bool to_us = !msg.receiver.valid() || msg.receiver == own_id();
+        if (msg.receiver == id ||
+            (to_us && filter_matches(client.filter, get_topic(msg.content))))
+          out.push_back(msg);
+      }
+      if (!out.empty()) {
+        client.credit -= std::min(client.credit, out.size());
+        self->send(client.handle, outbound_batch_msg{std::move(out)});
+      }
+    }
+  }
+
+  /// Sends `msgs` to every peer and client that should get them.
   void dispatch(node_message_batch& msgs) {
+    if (!clients.empty())
+      dispatch_clients(msgs);
     if (peers.empty())
       return;
     // One outgoing batch per peer (few peers: a flat list beats a map).
@@ -280,10 +334,13 @@ struct core_state {
   }
 
   void on_inbound(const endpoint_id& from, node_message_batch& msgs) {
-    auto i = peers.find(from);
-    if (i == peers.end())
-      return; // a batch racing with the peer's removal
-    auto hdl = i->second.handle;
+    caf::actor hdl;
+    if (auto i = peers.find(from); i != peers.end())
+      hdl = i->second.handle;
+    else if (auto j = clients.find(from); j != clients.end())
+      hdl = j->second.handle; // clients count as remote senders (spec §5.5)
+    else
+      return; // a batch racing with the sender's removal
     deliver_local(msgs, [this](const node_message& msg) {
       return !msg.receiver.valid() || msg.receiver == own_id();
     });
@@ -335,6 +392,15 @@ struct core_state {
       if (peer.removing || peer.stalled || !filter_matches(peer.filter, t))
         continue;
       auto usable = peer.credit > headroom ? peer.credit - headroom : 0;
+      result = std::min(result, usable);
+    }
+    auto client_headroom = cfg->web_socket_buffer_size / 4;
+    for (auto& [id, client] : clients) {
+      if (client.removing || client.stalled ||
+          !filter_matches(client.filter, t))
+        continue;
+      auto usable =
+          client.credit > client_headroom ? client.credit - client_headroom : 0;
       result = std::min(result, usable);
     }
     return result;
@@ -391,8 +457,7 @@ struct core_state {
       pull_publisher(id);
   }
 
-  // -- filters
-  // -----------------------------------------------------------------
+  // -- filters ----------------------------------------------------------------
 
   void update_filter() {
     filter_type result;
@@ -421,8 +486,7 @@ struct core_state {
     return result;
   }
 
-  // -- connections
-  // -------------------------------------------------------------
+  // -- connections ------------------------------------------------------------
 
   uint64_t start_peering(std::shared_ptr<net::stream> stream,
                          wire::handshake_role role, network_info addr,
@@ -635,8 +699,7 @@ struct core_state {
     finish_shutdown_if_idle();
   }
 
-  // -- connector
-  // -----------------------------------------------------------------
+  // -- connector --------------------------------------------------------------
 
   attempt_entry* find_attempt(const network_info& info, uint64_t* id_out) {
     for (auto& [id, att] : attempts) {
@@ -836,8 +899,7 @@ struct core_state {
     return result;
   }
 
-  // -- shutdown
-  // ----------------------------------------------------------------
+  // -- shutdown ---------------------------------------------------------------
 
   void on_shutdown(promise_ptr<void> done) {
     if (shutting_down) {
@@ -851,6 +913,11 @@ struct core_state {
     for (auto& lst : listeners)
       lst->close();
     listeners.clear();
+    for (auto& lst : ws_listeners)
+      lst->close();
+    ws_listeners.clear();
+    for (auto& [conn, hdl] : client_actors)
+      self->send(hdl, bye_msg{});
     for (auto& [id, att] : attempts)
       for (auto& waiter : att.waiters)
         fulfill(waiter, false);
@@ -873,8 +940,63 @@ struct core_state {
   }
 
   void finish_shutdown_if_idle() {
-    if (shutting_down && peers.empty() && pending.empty())
+    if (shutting_down && peers.empty() && pending.empty() &&
+        client_actors.empty())
       finish_shutdown();
+  }
+
+  // -- WebSocket clients
+  // -------------------------------------------------------
+
+  void on_ws_accepted(std::shared_ptr<net::ws_session> session) {
+    if (shutting_down ||
+        client_actors.size() - clients.size() >= cfg->max_pending_handshakes) {
+      session->abort();
+      return;
+    }
+    auto conn = next_conn++;
+    ws_client_args args;
+    args.core = caf::actor_cast<caf::actor>(self);
+    args.conn = conn;
+    args.session = std::move(session);
+    args.cfg = cfg;
+    client_actors.emplace(
+        conn, spawn_ws_client_actor(self->system(), std::move(args)));
+  }
+
+  void on_ws_ready(ws_client_ready_msg& msg) {
+    auto i = client_actors.find(msg.conn);
+    if (i == client_actors.end())
+      return;
+    client_entry entry;
+    entry.handle = i->second;
+    entry.conn = msg.conn;
+    entry.addr = msg.addr;
+    entry.filter = std::move(msg.filter);
+    entry.credit = cfg->web_socket_buffer_size;
+    clients.emplace(msg.client, std::move(entry));
+    emit(sc::endpoint_discovered, endpoint_info{msg.client, std::nullopt},
+         client_discovered_text);
+    emit(sc::peer_added, endpoint_info{msg.client, msg.addr}, added_text);
+  }
+
+  void on_ws_closed(const ws_client_closed_msg& msg) {
+    client_actors.erase(msg.conn);
+    auto i = clients.find(msg.client);
+    if (i != clients.end() && i->second.conn == msg.conn) {
+      auto addr = i->second.addr;
+      clients.erase(i);
+      if (msg.removed_locally)
+        emit(sc::peer_removed, endpoint_info{msg.client, addr},
+             client_removed_prefix + msg.reason);
+      else
+        emit(sc::peer_lost, endpoint_info{msg.client, addr}, client_lost_text);
+      emit(sc::endpoint_unreachable, endpoint_info{msg.client, std::nullopt},
+           unreachable_text);
+      // The client no longer limits publishers.
+      resume_publishers();
+    }
+    finish_shutdown_if_idle();
   }
 
   void on_shutdown_timeout() {
@@ -894,6 +1016,10 @@ struct core_state {
     for (auto& [conn, entry] : pending)
       self->send(entry.handle, abort_msg{});
     pending.clear();
+    for (auto& [conn, hdl] : client_actors)
+      self->send(hdl, abort_msg{});
+    client_actors.clear();
+    clients.clear();
     finish_shutdown();
   }
 
@@ -952,12 +1078,19 @@ caf::behavior core_actor(caf::stateful_actor<core_state>* self,
           i->second.credit =
               std::min(i->second.credit + msg.count, st.cfg->peer_buffer_size);
           st.resume_publishers();
+        } else if (auto j = st.clients.find(msg.peer); j != st.clients.end()) {
+          j->second.credit = std::min(j->second.credit + msg.count,
+                                      st.cfg->web_socket_buffer_size);
+          st.resume_publishers();
         }
       },
       [self](peer_stall_msg& msg) {
         auto& st = self->state;
         if (auto i = st.peers.find(msg.peer); i != st.peers.end()) {
           i->second.stalled = msg.stalled;
+          st.resume_publishers();
+        } else if (auto j = st.clients.find(msg.peer); j != st.clients.end()) {
+          j->second.stalled = msg.stalled;
           st.resume_publishers();
         }
       },
@@ -984,6 +1117,18 @@ caf::behavior core_actor(caf::stateful_actor<core_state>* self,
       [self](retry_timer_msg& msg) { self->state.on_retry_timer(msg); },
       [self](shutdown_timeout_msg) { self->state.on_shutdown_timeout(); },
       // -- endpoint API --
+      [self](ws_accepted_msg& msg) {
+        self->state.on_ws_accepted(std::move(msg.session));
+      },
+      [self](ws_client_ready_msg& msg) { self->state.on_ws_ready(msg); },
+      [self](ws_client_closed_msg& msg) { self->state.on_ws_closed(msg); },
+      [self](add_ws_listener_msg& msg) {
+        auto& st = self->state;
+        if (st.shutting_down)
+          msg.listener->close();
+        else
+          st.ws_listeners.push_back(std::move(msg.listener));
+      },
       [self](add_listener_msg& msg) {
         auto& st = self->state;
         if (st.shutting_down)

@@ -14,6 +14,7 @@
 #include "core/node_message.hh"
 #include "net/listener.hh"
 #include "net/stream.hh"
+#include "net/ws.hh"
 #include "wire/handshake.hh"
 
 #include <caf/allowed_unsafe_message_type.hpp>
@@ -75,8 +76,7 @@ struct stream_closed_msg {
   std::error_code reason;
 };
 
-// -- peering actor -> self (timers)
-// --------------------------------------------
+// -- peering actor -> self (timers) -------------------------------------------
 
 struct handshake_timeout_msg {};
 
@@ -184,8 +184,52 @@ struct dial_result_msg {
   std::error_code error;
 };
 
-// -- core actor -> self (timers)
-// -----------------------------------------------
+// -- WebSocket clients ------------------------------------------------------
+
+/// A WebSocket listener upgraded a connection.
+struct ws_accepted_msg {
+  std::shared_ptr<net::ws_session> session;
+};
+
+/// I/O thread -> client actor: messages wait in the bridge's inbox.
+struct ws_inbox_msg {};
+
+/// I/O thread -> client actor: queued messages were written.
+struct ws_sent_msg {
+  size_t count = 0;
+};
+
+/// I/O thread -> client actor: the session ended.
+struct ws_closed_msg {
+  std::error_code reason;
+  std::string what;
+};
+
+/// Client actor -> self: the first frame did not come in time.
+struct ws_filter_timeout_msg {};
+
+/// Client actor -> core: the client sent its filter and got its ack.
+struct ws_client_ready_msg {
+  uint64_t conn = 0;
+  endpoint_id client;
+  filter_type filter;
+  network_info addr;
+};
+
+/// Client actor -> core: the client is gone (the actor terminates).
+struct ws_client_closed_msg {
+  uint64_t conn = 0;
+  endpoint_id client;
+  /// This side ended it (overflow, shutdown, protocol violation).
+  bool removed_locally = false;
+  std::string reason;
+};
+
+struct add_ws_listener_msg {
+  std::shared_ptr<net::ws_listener> listener;
+};
+
+// -- core actor -> self (timers) ----------------------------------------------
 
 struct retry_timer_msg {
   uint64_t attempt = 0;
@@ -322,6 +366,14 @@ BROKER_CORE_UNSAFE(subscriber_space_msg)
 BROKER_CORE_UNSAFE(forward_msg)
 BROKER_CORE_UNSAFE(publish_msg)
 BROKER_CORE_UNSAFE(shutdown_msg)
+BROKER_CORE_UNSAFE(ws_accepted_msg)
+BROKER_CORE_UNSAFE(ws_inbox_msg)
+BROKER_CORE_UNSAFE(ws_sent_msg)
+BROKER_CORE_UNSAFE(ws_closed_msg)
+BROKER_CORE_UNSAFE(ws_filter_timeout_msg)
+BROKER_CORE_UNSAFE(ws_client_ready_msg)
+BROKER_CORE_UNSAFE(ws_client_closed_msg)
+BROKER_CORE_UNSAFE(add_ws_listener_msg)
 BROKER_CORE_UNSAFE(inbound_ack_msg)
 BROKER_CORE_UNSAFE(peer_stall_msg)
 BROKER_CORE_UNSAFE(add_publisher_msg)

@@ -2,6 +2,7 @@
 
 #include "core/buffer_pool.hh"
 #include "core/messages.hh"
+#include "core/outbound_buffer.hh"
 #include "format/bin.hh"
 #include "wire/envelope.hh"
 #include "wire/frame.hh"
@@ -87,7 +88,7 @@ struct peering_state {
   wire::frame_reader reader;
   phase ph = phase::handshake;
   endpoint_id peer;
-  std::deque<node_message> outq;
+  std::optional<outbound_buffer> outq;
   size_t in_flight = 0;
   clock_type::time_point last_received;
   clock_type::time_point last_ping;
@@ -100,7 +101,6 @@ struct peering_state {
   bool lost = false;
   std::string removal_reason;
   bool reported = false;
-  uint64_t dropped = 0;
   uint64_t malformed = 0;
   /// A received data message whose value is in `inbound_bytes`.
   struct pending_data {
@@ -126,11 +126,6 @@ struct peering_state {
   /// with the number of acks it waits for (back-pressure: the stream stops
   /// reading while it has too many unreleased chunks).
   std::deque<std::pair<net::byte_buffer, size_t>> held_chunks;
-  /// When the stream last made progress (or when data became pending after
-  /// an idle period): the clock of the stall timeout.
-  clock_type::time_point last_progress;
-  /// Told the core that the buffer stays full (DESIGN.md §2).
-  bool stalled = false;
 
   peering_state(actor_ptr ptr) : self(ptr) {}
 
@@ -141,8 +136,7 @@ struct peering_state {
 
   const endpoint_id& own_id() const { return cfg->id; }
 
-  // -- handshake
-  // ---------------------------------------------------------------
+  // -- handshake --------------------------------------------------------------
 
   void start(peering_args& args) {
     core = std::move(args.core);
@@ -150,6 +144,7 @@ struct peering_state {
     stream = std::move(args.stream);
     cfg = std::move(args.cfg);
     reader = wire::frame_reader{cfg->max_frame_size};
+    outq.emplace(cfg->peer_buffer_size, cfg->peer_overflow_policy);
     reader.allow_empty_frames(false);
     last_received = clock_type::now();
     // If the core goes away (shutdown deadline), so do we.
@@ -207,8 +202,7 @@ struct peering_state {
     self->delayed_send(self, cfg->heartbeat_interval, heartbeat_tick_msg{});
   }
 
-  // -- inbound
-  // -----------------------------------------------------------------
+  // -- inbound ----------------------------------------------------------------
 
   void on_data(bin::byte_span chunk) {
     last_received = clock_type::now();
@@ -352,8 +346,7 @@ struct peering_state {
     }
   }
 
-  // -- outbound
-  // ----------------------------------------------------------------
+  // -- outbound ---------------------------------------------------------------
 
   void on_outbound(node_message_batch& msgs) {
     if (ph != phase::established || bye != bye_phase::none) {
@@ -361,55 +354,32 @@ struct peering_state {
       return;
     }
     size_t freed = 0;
-    for (auto& msg : msgs) {
-      if (outq.size() >= cfg->peer_buffer_size) {
-        switch (cfg->peer_overflow_policy) {
-        case overflow_policy::disconnect:
-          remove_locally("caf::sec::backpressure_overflow");
-          return;
-        case overflow_policy::drop_newest:
-          ++dropped;
-          ++freed;
-          continue;
-        case overflow_policy::drop_oldest:
-          outq.pop_front();
-          ++dropped;
-          ++freed;
-          break;
-        }
-      }
-      outq.push_back(std::move(msg));
+    if (!outq->push(msgs, freed)) {
+      remove_locally("caf::sec::backpressure_overflow");
+      return;
     }
     credit(freed);
     flush();
   }
 
-  /// Returns whether data waits to go to the peer.
-  bool pending() const noexcept { return in_flight > 0 || !outq.empty(); }
-
   /// The stream wrote `bytes`: progress, so the peer is not stalled.
   void on_sent(size_t bytes) {
     in_flight -= std::min(in_flight, bytes);
-    last_progress = clock_type::now();
-    if (stalled) {
-      stalled = false;
+    if (outq->on_progress())
       self->send(core, peer_stall_msg{peer, false});
-    }
     flush();
   }
 
   void flush() {
     if (ph != phase::established)
       return;
-    // The stall clock starts when data becomes pending after an idle time.
-    if (!pending())
-      last_progress = clock_type::now();
+    outq->start_clock_if_idle(in_flight > 0);
     size_t released = 0;
-    while (!outq.empty() && in_flight < max_in_flight_bytes) {
+    while (!outq->empty() && in_flight < max_in_flight_bytes) {
       net::byte_buffer buf;
       buf.reserve(write_batch_bytes + 1024);
-      while (!outq.empty() && buf.size() < write_batch_bytes) {
-        auto& msg = outq.front();
+      while (!outq->empty() && buf.size() < write_batch_bytes) {
+        auto& msg = outq->front();
         auto& env = *msg.content;
         if (env.has_encoded())
           // Received or published in wire form: no re-encoding.
@@ -420,14 +390,14 @@ struct peering_state {
         else
           wire::write_data_envelope(own_id(), msg.receiver, msg.ttl,
                                     env.topic().string(), env.value(), buf);
-        outq.pop_front();
+        outq->pop_front();
         ++released;
       }
       in_flight += buf.size();
       stream->write(std::move(buf));
     }
     credit(released);
-    if (outq.empty() && bye == bye_phase::flushing)
+    if (outq->empty() && bye == bye_phase::flushing)
       send_bye();
   }
 
@@ -444,8 +414,7 @@ struct peering_state {
     stream->write(std::move(out));
   }
 
-  // -- heartbeat
-  // ---------------------------------------------------------------
+  // -- heartbeat --------------------------------------------------------------
 
   void on_tick() {
     if (ph != phase::established)
@@ -464,11 +433,8 @@ struct peering_state {
     // DESIGN.md §2: a peer whose stream makes no progress for the stall
     // timeout while data waits stops pacing publishers and meets its
     // overflow policy instead.
-    if (pending() && !stalled &&
-        now - last_progress >= cfg->peer_stall_timeout) {
-      stalled = true;
+    if (outq->check_stall(in_flight > 0, cfg->peer_stall_timeout))
       self->send(core, peer_stall_msg{peer, true});
-    }
     if (now - last_received >= cfg->heartbeat_interval &&
         now - last_ping >= cfg->heartbeat_interval) {
       last_ping = now;
@@ -482,8 +448,7 @@ struct peering_state {
     self->delayed_send(self, cfg->heartbeat_interval, heartbeat_tick_msg{});
   }
 
-  // -- ending
-  // ------------------------------------------------------------------
+  // -- ending -----------------------------------------------------------------
 
   void start_bye() {
     if (ph != phase::established || bye != bye_phase::none) {
@@ -522,8 +487,7 @@ struct peering_state {
     removing = true;
     removal_reason = std::move(reason);
     ph = phase::closing;
-    credit(outq.size());
-    outq.clear();
+    credit(outq->clear());
     stream->abort();
   }
 

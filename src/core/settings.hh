@@ -67,6 +67,13 @@ struct settings {
   /// 3 s).
   timespan unpeer_timeout = 3s;
 
+  /// `broker.web-socket-buffer-size`: messages buffered per WebSocket
+  /// client (upstream: 512).
+  size_t web_socket_buffer_size = 512;
+
+  /// `broker.web-socket-overflow-policy` (upstream default: disconnect).
+  overflow_policy web_socket_overflow_policy = overflow_policy::disconnect;
+
   /// `broker.ttl`: TTL of locally published messages (upstream: 16).
   uint16_t ttl = 16;
 

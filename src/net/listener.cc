@@ -1,5 +1,6 @@
 #include "net/listener.hh"
 
+#include "net/acceptor.hh"
 #include "net/asio.hh"
 #include "net/socket_stream.hh"
 
@@ -21,43 +22,19 @@ struct listener::impl : std::enable_shared_from_this<listener::impl> {
       if (err == asio::error::operation_aborted || !self->acceptor.is_open())
         return;
       if (!err)
-        self->handshake(std::move(sock));
+        self->on_socket(std::move(sock), self);
       // Transient errors (EMFILE, ECONNABORTED, ...) must not end the
       // listener: keep accepting.
       self->accept_next();
     });
   }
 
-  /// Runs the transport handshake (TLS server side; nothing for plain TCP)
-  /// and hands the stream out once it succeeded. A failed or timed-out
-  /// handshake just closes that connection: no event on the accepting side
-  /// (spec: upstream-broker.md §2.4). Other connections and the accept
-  /// loop never wait for it.
-  void handshake(asio::ip::tcp::socket sock) {
-    auto conn = make_socket_stream(std::move(sock), tls);
-    std::weak_ptr<impl> weak_self = shared_from_this();
-    conn->handshake(handshake_role::server, handshake_timeout,
-                    [weak_self](std::shared_ptr<stream> ready,
-                                const boost::system::error_code&) {
-                      if (!ready)
-                        return;
-                      auto self = weak_self.lock();
-                      if (!self || !self->acceptor.is_open()) {
-                        ready->abort();
-                        return;
-                      }
-                      self->on_accept(std::move(ready));
-                    });
-  }
-
   asio::ip::tcp::acceptor acceptor;
-  accept_handler on_accept;
-  std::shared_ptr<tls_context> tls;
-  std::chrono::milliseconds handshake_timeout = default_tls_handshake_timeout;
+  socket_handler on_socket;
   uint16_t port = 0;
 };
 
-listener::listener(std::unique_ptr<impl> ptr) : impl_(std::move(ptr)) {
+listener::listener(std::shared_ptr<impl> ptr) : impl_(std::move(ptr)) {
 }
 
 listener::~listener() {
@@ -77,6 +54,32 @@ void listener::close() {
 }
 
 namespace {
+
+/// Runs the transport handshake (TLS server side; nothing for plain TCP)
+/// and hands the stream out once it succeeded. A failed or timed-out
+/// handshake just closes that connection: no event on the accepting side
+/// (spec: upstream-broker.md §2.4). Other connections and the accept loop
+/// never wait for it; a listener closed in the meantime gets nothing.
+void handshake(asio::ip::tcp::socket sock,
+               const std::shared_ptr<tls_context>& tls,
+               std::chrono::milliseconds timeout,
+               const std::shared_ptr<listener::impl>& from,
+               const listener::accept_handler& on_accept) {
+  auto conn = make_socket_stream(std::move(sock), tls);
+  std::weak_ptr<listener::impl> weak_from = from;
+  conn->handshake(handshake_role::server, timeout,
+                  [weak_from, on_accept](std::shared_ptr<stream> ready,
+                                         const boost::system::error_code&) {
+                    if (!ready)
+                      return;
+                    auto from = weak_from.lock();
+                    if (!from || !is_accepting(*from)) {
+                      ready->abort();
+                      return;
+                    }
+                    on_accept(std::move(ready));
+                  });
+}
 
 /// Opens, binds and starts an acceptor; runs on the I/O thread.
 void bind_acceptor(listener::impl& ptr, const asio::ip::tcp::endpoint& ep,
@@ -111,6 +114,23 @@ listener::open(io_runtime& io, const std::string& address, uint16_t port,
                bool reuse_addr, accept_handler on_accept, std::error_code& err,
                std::string& what, std::shared_ptr<tls_context> tls,
                std::chrono::milliseconds handshake_timeout) {
+  auto on_socket =
+      [tls = std::move(tls), handshake_timeout, f = std::move(on_accept)](
+          asio::ip::tcp::socket sock, const std::shared_ptr<impl>& from) {
+        handshake(std::move(sock), tls, handshake_timeout, from, f);
+      };
+  return open_acceptor(io, address, port, reuse_addr, std::move(on_socket), err,
+                       what);
+}
+
+bool is_accepting(const listener::impl& x) {
+  return x.acceptor.is_open();
+}
+
+std::shared_ptr<listener>
+open_acceptor(io_runtime& io, const std::string& address, uint16_t port,
+              bool reuse_addr, socket_handler on_socket, std::error_code& err,
+              std::string& what) {
   auto& ctx = io.native().context;
   auto where = (address.empty() ? std::string{"[::]"} : address) + ":" +
                std::to_string(port);
@@ -133,11 +153,9 @@ listener::open(io_runtime& io, const std::string& address, uint16_t port,
     }
     ep = results.begin()->endpoint();
   }
-  auto result = std::make_shared<listener>(std::make_unique<impl>(ctx));
-  auto ptr = result->impl_;
-  ptr->on_accept = std::move(on_accept);
-  ptr->tls = std::move(tls);
-  ptr->handshake_timeout = handshake_timeout;
+  auto ptr = std::make_shared<listener::impl>(ctx);
+  auto result = std::make_shared<listener>(ptr);
+  ptr->on_socket = std::move(on_socket);
   // The acceptor belongs to the I/O thread: set it up there and wait.
   std::promise<boost::system::error_code> bound;
   asio::post(ctx, [&bound, ptr, ep, reuse_addr] {

@@ -46,7 +46,7 @@ public:
        std::chrono::milliseconds handshake_timeout =
            default_tls_handshake_timeout);
 
-  explicit listener(std::unique_ptr<impl> ptr);
+  explicit listener(std::shared_ptr<impl> ptr);
 
   ~listener();
 

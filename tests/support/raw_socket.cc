@@ -136,6 +136,22 @@ std::optional<std::vector<uint8_t>> raw_socket::read_frame(timespan timeout) {
   return payload;
 }
 
+std::string raw_socket::read_until_closed(timespan timeout) {
+  auto deadline = deadline_after(timeout);
+  std::string result;
+  char buf[4096];
+  while (wait_readable(fd_, deadline)) {
+    auto rc = ::recv(fd_, buf, sizeof(buf), 0);
+    if (rc <= 0) {
+      if (rc < 0 && errno == EINTR)
+        continue;
+      break;
+    }
+    result.append(buf, static_cast<size_t>(rc));
+  }
+  return result;
+}
+
 bool raw_socket::wait_closed(timespan timeout) {
   auto deadline = deadline_after(timeout);
   uint8_t buf[4096];

@@ -39,6 +39,9 @@ public:
   /// @returns whether the peer closed the connection in time.
   bool wait_closed(timespan timeout);
 
+  /// Reads until EOF/reset or `timeout`; returns what arrived.
+  std::string read_until_closed(timespan timeout);
+
   /// Stops reading: shrinks the receive buffer so that the peer's sends
   /// back up quickly.
   void shrink_receive_buffer();

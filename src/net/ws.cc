@@ -1,0 +1,476 @@
+#include "net/ws.hh"
+
+#include "net/acceptor.hh"
+#include "net/asio.hh"
+#include "net/tls_impl.hh"
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/ssl/stream.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core/buffers_to_string.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/stream_traits.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
+#include <boost/beast/websocket/ssl.hpp>
+#include <boost/beast/websocket/stream.hpp>
+
+#include <algorithm>
+#include <deque>
+#include <optional>
+
+namespace broker::net {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace websocket = beast::websocket;
+
+ws_handler::~ws_handler() = default;
+
+ws_session::~ws_session() = default;
+
+namespace {
+
+/// Largest HTTP request header we read before upgrading.
+constexpr uint32_t max_request_header = 8 * 1024;
+
+/// Zeek 8's rule for the optional `X-Application-Name` header (spec:
+/// upstream-broker.md §5.1): `[-/_.=:*@a-zA-Z0-9]+`.
+bool valid_application_name(beast::string_view name) {
+  if (name.empty())
+    return false;
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+           (c >= '0' && c <= '9') ||
+           std::string_view{"-/_.=:*@"}.find(c) != std::string_view::npos;
+  });
+}
+
+using tcp_socket = asio::ip::tcp::socket;
+
+using tls_socket = asio::ssl::stream<tcp_socket>;
+
+/// A WebSocket session over `NextLayer`: a TCP socket (`ws://`) or TLS over
+/// TCP (`wss://`). All state is touched on the I/O thread only.
+template <class NextLayer>
+class ws_session_impl final : public ws_session {
+public:
+  static constexpr bool encrypted = std::is_same_v<NextLayer, tls_socket>;
+
+  using upgrade_done = std::function<void(bool upgraded)>;
+
+  ws_session_impl(tcp_socket sock, const ws_options& opts)
+      : ws_(make_layer(std::move(sock), opts)), timer_(ws_.get_executor()),
+        opts_(opts) {
+    boost::system::error_code err;
+    auto remote = tcp().remote_endpoint(err);
+    if (!err) {
+      addr_ = remote.address().to_string();
+      port_ = remote.port();
+    }
+    configure_socket(tcp());
+  }
+
+  /// Runs the TLS handshake (with `wss://`), reads the HTTP request and
+  /// upgrades it (or answers with an error and closes), all within the
+  /// handshake timeout, then calls `done`.
+  void upgrade(upgrade_done done) {
+    done_ = std::move(done);
+    auto self = shared();
+    timer_.expires_after(opts_.handshake_timeout);
+    timer_.async_wait([self](const boost::system::error_code& err) {
+      if (!err && !self->upgraded_) {
+        boost::system::error_code ignored;
+        self->tcp().close(ignored);
+      }
+    });
+    if constexpr (encrypted) {
+      ws_.next_layer().async_handshake(
+          asio::ssl::stream_base::server,
+          [self](const boost::system::error_code& err) {
+            if (err) {
+              boost::system::error_code ignored;
+              self->tcp().close(ignored);
+              self->upgrade_failed();
+              return;
+            }
+            self->read_request();
+          });
+    } else {
+      read_request();
+    }
+  }
+
+  void read_request() {
+    auto self = shared();
+    parser_.emplace();
+    parser_->header_limit(max_request_header);
+    parser_->body_limit(0);
+    http::async_read(ws_.next_layer(), read_buf_, *parser_,
+                     [self](const boost::system::error_code& err, size_t) {
+                       self->on_request(err);
+                     });
+  }
+
+  void start(std::shared_ptr<ws_handler> handler) override {
+    auto self = shared();
+    asio::post(ws_.get_executor(), [self, h = std::move(handler)]() mutable {
+      if (self->finished_) {
+        h->on_closed({}, "closed before start");
+        return;
+      }
+      self->handler_ = std::move(h);
+      self->do_read();
+    });
+  }
+
+  void send(std::vector<std::string> texts) override {
+    if (texts.empty())
+      return;
+    auto self = shared();
+    asio::post(ws_.get_executor(), [self, t = std::move(texts)]() mutable {
+      if (self->closing_)
+        return;
+      for (auto& x : t)
+        self->queued_.emplace_back(std::move(x));
+      if (!self->writing_)
+        self->do_write();
+    });
+  }
+
+  void consumed(size_t count) override {
+    auto self = shared();
+    asio::post(ws_.get_executor(), [self, count] {
+      self->unconsumed_ -= std::min(self->unconsumed_, count);
+      self->do_read();
+    });
+  }
+
+  void close(uint16_t code, std::string reason) override {
+    auto self = shared();
+    asio::post(ws_.get_executor(), [self, code, r = std::move(reason)] {
+      self->begin_close(code, std::move(r), false);
+    });
+  }
+
+  void abort() override {
+    auto self = shared();
+    asio::post(ws_.get_executor(), [self] { self->finish({}, "aborted"); });
+  }
+
+  const std::string& remote_address() const override { return addr_; }
+
+  uint16_t remote_port() const override { return port_; }
+
+private:
+  static NextLayer make_layer(tcp_socket sock, const ws_options& opts) {
+    if constexpr (encrypted)
+      return NextLayer{std::move(sock), opts.tls->native().ssl};
+    else
+      return sock;
+  }
+
+  tcp_socket& tcp() { return beast::get_lowest_layer(ws_); }
+
+  std::shared_ptr<ws_session_impl> shared() {
+    return std::static_pointer_cast<ws_session_impl>(shared_from_this());
+  }
+
+  /// Answers a request that does not upgrade, then closes.
+  void reject(http::status status, std::string body) {
+    auto self = shared();
+    auto res = std::make_shared<http::response<http::string_body>>(
+        status, parser_->get().version());
+    res->set(http::field::content_type, "text/plain");
+    res->keep_alive(false);
+    res->body() = std::move(body) + "\n";
+    res->prepare_payload();
+    http::async_write(ws_.next_layer(), *res,
+                      [self, res](const boost::system::error_code&, size_t) {
+                        boost::system::error_code ignored;
+                        self->tcp().shutdown(tcp_socket::shutdown_both,
+                                             ignored);
+                        self->tcp().close(ignored);
+                        self->upgrade_failed();
+                      });
+  }
+
+  void upgrade_failed() {
+    timer_.cancel();
+    finished_ = true;
+    if (auto f = std::move(done_))
+      f(false);
+  }
+
+  void on_request(const boost::system::error_code& err) {
+    if (err) {
+      // Garbage, a too large header, the deadline, or the client left.
+      boost::system::error_code ignored;
+      tcp().close(ignored);
+      upgrade_failed();
+      return;
+    }
+    auto& req = parser_->get();
+    auto hint = "use a WebSocket upgrade on " + opts_.path;
+    if (req.target() != opts_.path) {
+      reject(http::status::not_found, "invalid path; try " + opts_.path);
+      return;
+    }
+    if (!websocket::is_upgrade(req)) {
+      reject(http::status::bad_request,
+             "expected a WebSocket upgrade: " + hint);
+      return;
+    }
+    if (auto i = req.find("X-Application-Name");
+        i != req.end() && !valid_application_name(i->value())) {
+      reject(http::status::bad_request,
+             "invalid X-Application-Name (allowed: [-/_.=:*@a-zA-Z0-9]+)");
+      return;
+    }
+    // A client may not send frames before our 101 response; anything
+    // buffered after its request is a protocol violation: drop it.
+    read_buf_.consume(read_buf_.size());
+    ws_.read_message_max(opts_.max_message_size);
+    ws_.text(true);
+    ws_.auto_fragment(false);
+    auto self = shared();
+    ws_.async_accept(req, [self](const boost::system::error_code& err) {
+      if (err) {
+        boost::system::error_code ignored;
+        self->tcp().close(ignored);
+        self->upgrade_failed();
+        return;
+      }
+      self->upgraded_ = true;
+      self->timer_.cancel();
+      self->parser_.reset();
+      if (auto f = std::move(self->done_))
+        f(true);
+    });
+  }
+
+  void do_read() {
+    if (reading_ || finished_ || closing_ || !handler_ ||
+        unconsumed_ >= opts_.read_window)
+      return;
+    reading_ = true;
+    auto self = shared();
+    ws_.async_read(
+        read_buf_, [self](const boost::system::error_code& err, size_t) {
+          self->reading_ = false;
+          if (self->finished_)
+            return;
+          if (err) {
+            self->on_read_error(err);
+            return;
+          }
+          if (!self->ws_.got_text()) {
+            // spec §5.1: text frames only.
+            self->read_buf_.consume(self->read_buf_.size());
+            self->begin_close(ws_close_unsupported_data,
+                              "binary messages are not supported: send text "
+                              "(JSON)",
+                              true);
+            return;
+          }
+          auto text = beast::buffers_to_string(self->read_buf_.data());
+          self->read_buf_.consume(self->read_buf_.size());
+          ++self->unconsumed_;
+          self->handler_->on_message(std::move(text));
+          self->do_read();
+        });
+  }
+
+  void on_read_error(const boost::system::error_code& err) {
+    if (err == websocket::error::closed) {
+      finish(err, "closed by the client");
+      return;
+    }
+    if (err == websocket::error::message_too_big) {
+      begin_close(ws_close_too_big,
+                  "message exceeds " + std::to_string(opts_.max_message_size) +
+                      " bytes",
+                  true);
+      return;
+    }
+    finish(err, err.message());
+  }
+
+  void do_write() {
+    if (finished_)
+      return;
+    if (queued_.empty()) {
+      if (closing_)
+        do_close();
+      return;
+    }
+    writing_ = true;
+    auto self = shared();
+    ws_.async_write(asio::buffer(queued_.front()),
+                    [self](const boost::system::error_code& err, size_t) {
+                      self->writing_ = false;
+                      if (self->finished_)
+                        return;
+                      if (err) {
+                        self->finish(err, err.message());
+                        return;
+                      }
+                      self->queued_.pop_front();
+                      if (self->handler_)
+                        self->handler_->on_sent(1);
+                      self->do_write();
+                    });
+  }
+
+  void do_close() {
+    if (close_sent_ || finished_)
+      return;
+    close_sent_ = true;
+    arm_close_deadline();
+    auto self = shared();
+    ws_.async_close(close_reason_, [self](const boost::system::error_code&) {
+      self->finish({}, "closed");
+    });
+  }
+
+  /// Starts closing with `code` and `reason` once the write in progress
+  /// (and, unless `drop_queued`, every queued message) is out. Idempotent:
+  /// the first reason wins.
+  void begin_close(uint16_t code, std::string reason, bool drop_queued) {
+    if (closing_)
+      return;
+    closing_ = true;
+    arm_close_deadline();
+    if (drop_queued)
+      drop_unwritten();
+    close_reason_ = websocket::close_reason{
+        static_cast<websocket::close_code>(code), std::move(reason)};
+    if (!writing_)
+      do_close();
+  }
+
+  /// Drops queued messages, except the one being written (its buffer must
+  /// live until the write completes).
+  void drop_unwritten() {
+    if (writing_ && !queued_.empty())
+      queued_.erase(queued_.begin() + 1, queued_.end());
+    else
+      queued_.clear();
+  }
+
+  /// Bounds a close (the pending writes, our close frame and the client's
+  /// answer) by the handshake timeout, counted from the first request: a
+  /// client that never reads or never answers is cut off.
+  void arm_close_deadline() {
+    if (close_deadline_armed_)
+      return;
+    close_deadline_armed_ = true;
+    auto self = shared();
+    timer_.expires_after(opts_.handshake_timeout);
+    timer_.async_wait([self](const boost::system::error_code& err) {
+      if (!err)
+        self->finish({}, "close timed out");
+    });
+  }
+
+  void finish(const boost::system::error_code& reason, std::string what) {
+    if (finished_)
+      return;
+    finished_ = true;
+    closing_ = true;
+    timer_.cancel();
+    boost::system::error_code ignored;
+    tcp().close(ignored);
+    drop_unwritten();
+    if (auto handler = std::move(handler_))
+      handler->on_closed(std::error_code{reason}, std::move(what));
+  }
+
+  websocket::stream<NextLayer> ws_;
+  asio::steady_timer timer_;
+  ws_options opts_;
+  std::string addr_;
+  uint16_t port_ = 0;
+  beast::flat_buffer read_buf_;
+  std::optional<http::request_parser<http::empty_body>> parser_;
+  upgrade_done done_;
+  std::shared_ptr<ws_handler> handler_;
+  std::deque<std::string> queued_;
+  websocket::close_reason close_reason_;
+  size_t unconsumed_ = 0;
+  bool upgraded_ = false;
+  bool reading_ = false;
+  bool writing_ = false;
+  bool closing_ = false;
+  bool close_sent_ = false;
+  bool close_deadline_armed_ = false;
+  bool finished_ = false;
+};
+
+/// Upgrades an accepted connection and hands the session to `on_accept`,
+/// unless the listener was closed in the meantime.
+template <class NextLayer>
+void upgrade(tcp_socket sock, const ws_options& opts,
+             const std::shared_ptr<listener::impl>& from,
+             const ws_listener::accept_handler& on_accept) {
+  auto session =
+      std::make_shared<ws_session_impl<NextLayer>>(std::move(sock), opts);
+  std::weak_ptr<listener::impl> weak_from = from;
+  session->upgrade([on_accept, session, weak_from](bool upgraded) {
+    if (!upgraded)
+      return;
+    auto from = weak_from.lock();
+    if (!from || !is_accepting(*from)) {
+      session->abort();
+      return;
+    }
+    on_accept(session);
+  });
+}
+
+} // namespace
+
+struct ws_listener::impl {
+  std::shared_ptr<listener> acceptor;
+};
+
+ws_listener::ws_listener(std::shared_ptr<impl> ptr) : impl_(std::move(ptr)) {
+}
+
+ws_listener::~ws_listener() {
+  close();
+}
+
+uint16_t ws_listener::port() const noexcept {
+  return impl_->acceptor->port();
+}
+
+void ws_listener::close() {
+  impl_->acceptor->close();
+}
+
+std::shared_ptr<ws_listener>
+ws_listener::open(io_runtime& io, const std::string& address, uint16_t port,
+                  bool reuse_addr, ws_options opts, accept_handler on_accept,
+                  std::error_code& err, std::string& what) {
+  auto on_socket = [opts, f = std::move(on_accept)](
+                       tcp_socket sock,
+                       const std::shared_ptr<listener::impl>& from) {
+    if (opts.tls)
+      upgrade<tls_socket>(std::move(sock), opts, from, f);
+    else
+      upgrade<tcp_socket>(std::move(sock), opts, from, f);
+  };
+  auto acc = open_acceptor(io, address, port, reuse_addr, std::move(on_socket),
+                           err, what);
+  if (!acc)
+    return nullptr;
+  auto ptr = std::make_shared<impl>();
+  ptr->acceptor = std::move(acc);
+  return std::make_shared<ws_listener>(std::move(ptr));
+}
+
+} // namespace broker::net
