@@ -6,6 +6,7 @@
 
 #include "broker/endpoint.hh"
 
+#include "support/certificates.hh"
 #include "support/child_process.hh"
 #include "support/endpoints.hh"
 #include "support/raw_socket.hh"
@@ -247,4 +248,92 @@ TEST_CASE("a WebSocket client that stops reading is disconnected, others "
   client.close_stdin();
   CHECK(line_of(client, 40s)
             .rfind("CLOSED 1008 caf::sec::backpressure_overflow", 0) == 0);
+}
+
+TEST_CASE("WebSocket clients get each other's messages, never their own, "
+          "and so do local subscribers and peers",
+          "[websocket][process]") {
+  endpoint a{test_config()};
+  endpoint b{test_config()};
+  event_log log{a};
+  auto local = a.make_subscriber({"/chat"});
+  auto remote = b.make_subscriber({"/chat"});
+  connect(a, b);
+  REQUIRE(peer_wants(a, "/chat"));
+  log.drain(200ms);
+  auto ws_port = a.web_socket_listen("127.0.0.1", 0);
+  REQUIRE(ws_port != 0);
+  auto client = ws_client({"pair", std::to_string(ws_port)});
+  CHECK(line_of(client) == "READY");
+  // Both clients are participants before anyone publishes.
+  REQUIRE(code_of(log.wait_for("peer_added")) == "peer_added");
+  REQUIRE(code_of(log.wait_for("peer_added")) == "peer_added");
+  client.close_stdin();
+  CHECK(line_of(client) == "B GOT from A");
+  // A's first message is B's answer: it never saw its own.
+  CHECK(line_of(client) == "A GOT from B");
+  CHECK(line_of(client) == "DONE");
+  for (auto* sub : {&local, &remote}) {
+    auto first = sub->get(wait_bound);
+    REQUIRE(first);
+    CHECK(get_data(*first) == data{"from A"});
+    auto second = sub->get(wait_bound);
+    REQUIRE(second);
+    CHECK(get_data(*second) == data{"from B"});
+  }
+}
+
+TEST_CASE("a binary frame closes the WebSocket with 1003",
+          "[websocket][process]") {
+  endpoint a{test_config()};
+  auto ws_port = a.listen("127.0.0.1", 0, protocol::websocket);
+  REQUIRE(ws_port != 0);
+  auto client = ws_client({"binary", std::to_string(ws_port)});
+  CHECK(line_of(client).rfind("CLOSED 1003 binary messages are not supported",
+                              0) == 0);
+}
+
+TEST_CASE("broker.web-socket.port starts a WebSocket listener",
+          "[websocket][process]") {
+  // A port that was free a moment ago (the endpoint must bind a fixed one).
+  uint16_t ws_port = 0;
+  {
+    endpoint probe{test_config()};
+    ws_port = probe.web_socket_listen("127.0.0.1", 0);
+    REQUIRE(ws_port != 0);
+  }
+  auto cfg = test_config();
+  cfg.set("broker.web-socket.address", std::string{"127.0.0.1"});
+  cfg.set("broker.web-socket.port", uint64_t{ws_port});
+  endpoint a{std::move(cfg)};
+  auto client = ws_client({"first", std::to_string(ws_port), "[]"});
+  CHECK(after(line_of(client), "ACK ").rfind(R"({"type":"ack")", 0) == 0);
+}
+
+TEST_CASE("wss:// with certificates: a client with a certificate from the "
+          "CA gets in, one without does not",
+          "[websocket][tls][process]") {
+  certificate_dir certs;
+  auto ca = certs.make_ca("ca");
+  auto server = certs.issue("server", "ca");
+  auto client_pair = certs.issue("client", "ca");
+  endpoint a{tls_config(server, ca)};
+  event_log log{a};
+  auto ws_port = a.listen("127.0.0.1", 0, protocol::websocket);
+  REQUIRE(ws_port != 0);
+  SECTION("client certificate from the CA") {
+    auto client = ws_client({"wss", std::to_string(ws_port), ca,
+                             client_pair.certificate, client_pair.key});
+    CHECK(after(line_of(client), "ACK ").rfind(R"({"type":"ack")", 0) == 0);
+    REQUIRE(code_of(log.wait_for("peer_added")) == "peer_added");
+    a.publish("/secure", data{"over TLS"});
+    CHECK(after(line_of(client), "GOT ") ==
+          R"({"type":"data-message","topic":"/secure",)"
+          R"("@data-type":"string","data":"over TLS"})");
+  }
+  SECTION("no client certificate") {
+    auto client = ws_client({"wss", std::to_string(ws_port), ca});
+    CHECK(line_of(client).rfind("FAILED ", 0) == 0);
+    CHECK(log.drain(300ms).empty());
+  }
 }

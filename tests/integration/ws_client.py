@@ -17,11 +17,20 @@ Scenarios (first argument), all on ws://127.0.0.1:PORT/v1/messages/json:
   first PORT TEXT send TEXT as the first frame and report what happens
   stall PORT      subscribe to /flood, stop reading until stdin has a line,
                   then read until the connection ends
+  pair PORT       two clients A and B on /chat: A publishes, B prints what
+                  it got and answers, A prints the first message it gets
+                  (B's answer: a client never receives its own messages)
+  binary PORT     subscribe, then send a binary frame
+  wss PORT CA [CERT KEY]
+                  subscribe over wss:// trusting CA (no host name check),
+                  presenting CERT/KEY if given; print the ack, then wait
+                  for one message
 """
 
 import asyncio
 import json
 import socket
+import ssl
 import sys
 
 import websockets
@@ -118,6 +127,53 @@ async def stall(port):
             out("CLOSED", err.code, err.reason)
 
 
+async def pair(port):
+    async with websockets.connect(uri(port)) as a, \
+            websockets.connect(uri(port)) as b:
+        for ws in (a, b):
+            await ws.send(json.dumps(["/chat"]))
+            await recv_json(ws)
+        out("READY")
+        # Wait for the test to see both clients before publishing.
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(None, sys.stdin.readline)
+        await a.send(json.dumps({"type": "data-message", "topic": "/chat",
+                                 "@data-type": "string", "data": "from A"}))
+        out("B GOT", (await recv_json(b))["data"])
+        await b.send(json.dumps({"type": "data-message", "topic": "/chat",
+                                 "@data-type": "string", "data": "from B"}))
+        out("A GOT", (await recv_json(a))["data"])
+    out("DONE")
+
+
+async def binary(port):
+    try:
+        async with websockets.connect(uri(port)) as ws:
+            await ws.send(json.dumps(["/x"]))
+            await recv_json(ws)
+            await ws.send(b"\x01\x02")
+            await asyncio.wait_for(ws.recv(), 10)
+    except websockets.exceptions.ConnectionClosed as err:
+        out("CLOSED", err.code, err.reason)
+
+
+async def wss(port, cafile, cert=None, key=None):
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.load_verify_locations(cafile)
+    if cert:
+        ctx.load_cert_chain(cert, key)
+    try:
+        async with websockets.connect(
+                "wss://127.0.0.1:%s/v1/messages/json" % port, ssl=ctx) as ws:
+            await ws.send(json.dumps(["/secure"]))
+            out("ACK", await asyncio.wait_for(ws.recv(), 10))
+            out("GOT", json.dumps(await recv_json(ws), separators=(",", ":")))
+    except (OSError, ssl.SSLError,
+            websockets.exceptions.WebSocketException) as err:
+        out("FAILED", type(err).__name__)
+
+
 def main():
     scenario, port = sys.argv[1], sys.argv[2]
     if scenario == "basic":
@@ -126,6 +182,12 @@ def main():
         asyncio.run(first(port, sys.argv[3]))
     elif scenario == "stall":
         asyncio.run(stall(port))
+    elif scenario == "pair":
+        asyncio.run(pair(port))
+    elif scenario == "binary":
+        asyncio.run(binary(port))
+    elif scenario == "wss":
+        asyncio.run(wss(port, *sys.argv[3:]))
     else:
         sys.exit("unknown scenario " + scenario)
 
