@@ -69,9 +69,12 @@ void convert(ec code, std::string& str);
 /// Parses an enumerator's name.
 [[nodiscard]] bool convert(std::string_view str, ec& code) noexcept;
 
-/// Returns whether `x` is a valid `ec` value.
+/// Returns whether `x` is a code that a received `drop_conn` may carry: as
+/// upstream's `convertible_to_ec`, only the values below 41 (`none` up to
+/// `logic_error`). `invalid_json` (41) is an `ec`, but on the wire it counts
+/// as a decode error (spec: upstream-broker.md §2.2 quirk, §4.3).
 constexpr bool convertible_to_ec(uint8_t x) noexcept {
-  return x <= static_cast<uint8_t>(ec::invalid_json);
+  return x < static_cast<uint8_t>(ec::invalid_json);
 }
 
 /// An error: a code from `ec` plus optional context (an `endpoint_info`) and

@@ -3,6 +3,7 @@
 #include "broker/error.hh"
 
 #include <stdexcept>
+#include <string>
 #include <type_traits>
 #include <utility>
 #include <variant>
@@ -10,20 +11,34 @@
 namespace broker {
 
 /// Either a `T` or an `error` explaining why there is none.
+///
+/// Accessing the wrong side is well-defined: `value()`, `operator*` and
+/// `operator->` on an error, and `error()` on a value, throw
+/// `std::logic_error` (they never dereference a null pointer).
+///
+/// Thread safety: a value type; distinct objects may be used concurrently.
 template <class T>
 class expected {
 public:
+  static_assert(!std::is_reference_v<T>, "expected<T&> is not supported");
+  static_assert(!std::is_same_v<std::decay_t<T>, broker::error>,
+                "expected<error> would be ambiguous");
+
   using value_type = T;
 
+  /// Holds a `T` constructed from `x`.
   template <class U, class = std::enable_if_t<
                          std::is_constructible_v<T, U&&> &&
                          !std::is_same_v<std::decay_t<U>, broker::error> &&
+                         !std::is_same_v<std::decay_t<U>, ec> &&
                          !std::is_same_v<std::decay_t<U>, expected>>>
   expected(U&& x) : value_(std::in_place_index<0>, std::forward<U>(x)) {}
 
+  /// Holds `err`.
   expected(broker::error err)
       : value_(std::in_place_index<1>, std::move(err)) {}
 
+  /// Holds `error{code}`.
   expected(ec code) : value_(std::in_place_index<1>, broker::error{code}) {}
 
   [[nodiscard]] bool has_value() const noexcept { return value_.index() == 0; }
@@ -32,45 +47,54 @@ public:
 
   bool operator!() const noexcept { return !has_value(); }
 
-  /// @pre `has_value()`
-  T& operator*() & { return *std::get_if<0>(&value_); }
+  /// @throws std::logic_error if there is no value.
+  T& operator*() & { return *find_value(*this, "operator*"); }
 
-  /// @pre `has_value()`
-  const T& operator*() const& { return *std::get_if<0>(&value_); }
+  /// @copydoc operator*()
+  const T& operator*() const& { return *find_value(*this, "operator*"); }
 
-  /// @pre `has_value()`
-  T&& operator*() && { return std::move(*std::get_if<0>(&value_)); }
-
-  /// @pre `has_value()`
-  T* operator->() { return std::get_if<0>(&value_); }
-
-  /// @pre `has_value()`
-  const T* operator->() const { return std::get_if<0>(&value_); }
+  /// @copydoc operator*()
+  T&& operator*() && { return std::move(*find_value(*this, "operator*")); }
 
   /// @throws std::logic_error if there is no value.
-  T& value() & {
-    check();
-    return **this;
-  }
+  T* operator->() { return find_value(*this, "operator->"); }
 
-  /// @copydoc value
-  const T& value() const& {
-    check();
-    return **this;
-  }
+  /// @copydoc operator->()
+  const T* operator->() const { return find_value(*this, "operator->"); }
 
-  /// @pre `!has_value()`
-  [[nodiscard]] broker::error& error() { return *std::get_if<1>(&value_); }
+  /// @throws std::logic_error if there is no value.
+  T& value() & { return *find_value(*this, "value()"); }
 
-  /// @pre `!has_value()`
+  /// @copydoc value()
+  const T& value() const& { return *find_value(*this, "value()"); }
+
+  /// @copydoc value()
+  T&& value() && { return std::move(*find_value(*this, "value()")); }
+
+  /// @throws std::logic_error if there is a value.
+  [[nodiscard]] broker::error& error() { return *find_error(*this); }
+
+  /// @copydoc error()
   [[nodiscard]] const broker::error& error() const {
-    return *std::get_if<1>(&value_);
+    return *find_error(*this);
   }
 
 private:
-  void check() const {
-    if (!has_value())
-      throw std::logic_error("expected<T>::value() called on an error");
+  /// Returns the value of `self` (`expected` or `const expected`).
+  template <class Self>
+  static auto find_value(Self& self, const char* what) {
+    if (auto ptr = std::get_if<0>(&self.value_))
+      return ptr;
+    throw std::logic_error(std::string{"expected<T>::"} + what +
+                           " called on an error");
+  }
+
+  /// Returns the error of `self` (`expected` or `const expected`).
+  template <class Self>
+  static auto find_error(Self& self) {
+    if (auto ptr = std::get_if<1>(&self.value_))
+      return ptr;
+    throw std::logic_error("expected<T>::error() called on a value");
   }
 
   std::variant<T, broker::error> value_;
@@ -80,10 +104,13 @@ private:
 template <>
 class expected<void> {
 public:
+  /// Success.
   expected() = default;
 
+  /// Holds `err`; a default-constructed `err` (`ec::none`) means success.
   expected(broker::error err) : err_(std::move(err)) {}
 
+  /// Holds `error{code}`; `ec::none` means success.
   expected(ec code) : err_(code) {}
 
   [[nodiscard]] bool has_value() const noexcept { return !err_.valid(); }
@@ -92,6 +119,7 @@ public:
 
   bool operator!() const noexcept { return !has_value(); }
 
+  /// Returns the error; on success a default-constructed one (`ec::none`).
   [[nodiscard]] const broker::error& error() const noexcept { return err_; }
 
 private:

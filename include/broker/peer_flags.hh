@@ -2,7 +2,7 @@
 
 #include "broker/convert.hh"
 
-#include <cstdint>
+#include <iosfwd>
 #include <string>
 
 namespace broker {
@@ -33,7 +33,19 @@ constexpr bool has_flags(peer_flags x, peer_flags what) noexcept {
   return (x & what) == what;
 }
 
-/// Writes the set flags joined by `|` (`remote|outbound`), or `invalid`.
+/// Writes the set flags joined by `|` in the order local, remote, outbound,
+/// inbound (`remote|outbound`), or `invalid` if none is set. Bits outside
+/// the four flags are not printed. `to_string(x)` (broker/convert.hh)
+/// returns the same text.
 void convert(peer_flags x, std::string& str);
+
+/// Parses the text `convert` writes: `invalid`, or flag names joined by `|`
+/// in any order.
+/// @returns `false` (leaving `x` untouched) on an empty text, an empty or
+///          unknown name, or `invalid` combined with other names.
+[[nodiscard]] bool convert(const std::string& str, peer_flags& x) noexcept;
+
+/// Writes `to_string(x)`.
+std::ostream& operator<<(std::ostream& out, peer_flags x);
 
 } // namespace broker

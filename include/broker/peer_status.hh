@@ -2,15 +2,14 @@
 
 #include "broker/convert.hh"
 
-#include <cstdint>
 #include <iosfwd>
 #include <string>
 
 namespace broker {
 
-/// The state of a peering (numeric values as upstream's, spec:
-/// upstream-broker.md §1.5).
-enum class peer_status : uint8_t {
+/// The state of a peering (underlying type and numeric values as upstream's,
+/// spec: upstream-broker.md §1.5).
+enum class peer_status : int {
   /// Known, but nothing happened yet.
   initialized,
   /// A connection attempt or handshake is in progress.

@@ -101,8 +101,9 @@ bool read_body(bin::reader& src, drop_conn_msg& x, ec& code,
     return false;
   }
   if (!convertible_to_ec(raw_code)) {
-    // spec: upstream-broker.md §4.3/§2.2: a code that is no `ec` counts as
-    // a decode error with code `unspecified` and the sender's description.
+    // spec: upstream-broker.md §4.3/§2.2: a code >= 41 (`invalid_json`
+    // included) counts as a decode error with code `unspecified` and the
+    // sender's description.
     code = ec::unspecified;
     reason = x.description;
     return false;

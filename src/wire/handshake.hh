@@ -173,8 +173,9 @@ void encode(const handshake_msg& x, byte_buffer& out);
 ///          payload → `ec::invalid_message` "invalid message type tag: <n>";
 ///          a truncated body → `ec::invalid_message` "failed to parse <msg>:
 ///          <what>"; a failed `validate` → its code and reason; a drop_conn
-///          whose code is not an `ec` (> 41) → `ec::unspecified` with the
-///          sender's description as reason.
+///          whose code is 41 (`invalid_json`) or more (see
+///          `convertible_to_ec`) → `ec::unspecified` with the sender's
+///          description as reason.
 [[nodiscard]] bool decode_handshake_msg(byte_span frame_payload,
                                         handshake_msg& out, ec& code,
                                         std::string& reason);

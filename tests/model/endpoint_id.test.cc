@@ -107,5 +107,42 @@ TEST_CASE("endpoint id hashes agree with equality", "[model][endpoint_id]") {
   std::unordered_set<endpoint_id> ids{parse_ok(id_p), parse_ok(id_q),
                                       parse_ok(id_p)};
   CHECK(ids.size() == 2);
-  CHECK(parse_ok(id_p).hash() == parse_ok(id_p).hash());
+  // Equal ids built independently (text vs. bytes) hash alike.
+  endpoint_id::array_type p_bytes;
+  p_bytes.fill(0x11);
+  p_bytes[6] = 0x41;
+  p_bytes[8] = 0x81;
+  endpoint_id from_bytes{p_bytes};
+  REQUIRE(from_bytes == parse_ok(id_p));
+  CHECK(from_bytes.hash() == parse_ok(id_p).hash());
+  CHECK(std::hash<endpoint_id>{}(from_bytes) == parse_ok(id_p).hash());
+  CHECK(endpoint_id{}.hash() == parse_ok(id_nil).hash());
+}
+
+TEST_CASE("endpoint id hashes depend on every bit", "[model][endpoint_id]") {
+  // Flipping any one of the 128 bits changes the hash: no byte is ignored.
+  auto base = parse_ok(id_p);
+  std::set<size_t> hashes{base.hash()};
+  for (size_t byte = 0; byte < endpoint_id::num_bytes; ++byte) {
+    for (unsigned bit = 0; bit < 8; ++bit) {
+      auto bytes = base.bytes();
+      bytes[byte] = static_cast<uint8_t>(bytes[byte] ^ (1u << bit));
+      INFO("byte " << byte << " bit " << bit);
+      CHECK(endpoint_id{bytes}.hash() != base.hash());
+      hashes.insert(endpoint_id{bytes}.hash());
+    }
+  }
+  CHECK(hashes.size() == 1 + endpoint_id::num_bytes * 8);
+  // The fixed ids of the vectors hash apart.
+  std::set<size_t> fixed;
+  for (auto str : {id_s, id_p, id_q, id_r, id_nil})
+    fixed.insert(parse_ok(str).hash());
+  CHECK(fixed.size() == 5);
+  // 1000 random ids: a collision of 64-bit hashes is not expected (chance
+  // about 1000^2 / 2^65).
+  constexpr size_t num_ids = 1000;
+  std::set<size_t> random_hashes;
+  for (size_t i = 0; i < num_ids; ++i)
+    random_hashes.insert(endpoint_id::random().hash());
+  CHECK(random_hashes.size() == num_ids);
 }

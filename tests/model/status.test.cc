@@ -59,8 +59,9 @@ data data_column(const std::string& name) {
       auto bytes = broker::test::from_hex(row.fields.at(2));
       data result;
       bin::decode_error err;
+      auto ok = bin::decode(bytes, result, err);
       INFO(err.reason);
-      REQUIRE(bin::decode(bytes, result, err));
+      REQUIRE(ok);
       return result;
     }
   }

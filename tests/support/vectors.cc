@@ -44,6 +44,18 @@ std::vector<vector_row> load_vector_file(const std::string& file) {
   return rows;
 }
 
+std::optional<vector_row> find_vector_row(const std::string& file,
+                                          std::string_view name,
+                                          std::string_view field) {
+  for (auto& row : load_vector_file(file)) {
+    if (row.name() != name)
+      continue;
+    if (field.empty() || (row.fields.size() > 1 && row.fields[1] == field))
+      return std::move(row);
+  }
+  return std::nullopt;
+}
+
 namespace {
 
 int hex_value(char c) {

@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -30,6 +31,13 @@ std::string vector_path(const std::string& file);
 /// Loads all rows of a vector file, skipping blank lines and `#` comments.
 /// @throws std::runtime_error if the file cannot be read.
 std::vector<vector_row> load_vector_file(const std::string& file);
+
+/// Returns the first row of `file` named `name` whose `fields[1]` is
+/// `field` (any row named `name` if `field` is empty), or nothing.
+/// @throws std::runtime_error if the file cannot be read.
+std::optional<vector_row> find_vector_row(const std::string& file,
+                                          std::string_view name,
+                                          std::string_view field = {});
 
 /// Decodes lowercase or uppercase hex without separators.
 /// @throws std::invalid_argument on odd length or a non-hex digit.

@@ -574,25 +574,60 @@ TEST_CASE("a received drop_conn in every state fails without reply",
   }
 }
 
-TEST_CASE("a drop_conn with a code that is no ec is a decode error",
+TEST_CASE("a drop_conn with a code of 41 or more is a decode error",
           "[wire][handshake][errors]") {
+  // spec: upstream-broker.md §2.2 quirk, §4.3: a received drop_conn whose
+  // code is >= 41 counts as a decode error with code `unspecified` and the
+  // sender's description; invalid_json (41) included.
+  constexpr size_t code_offset = 4 + 1 + 4 + 16; // length, tag, magic, id
+  auto frame = from_hex(drop_conn_hex(id_q, ec::unspecified, "weird"));
+  for (unsigned raw : {41u, 42u, 100u, 255u}) {
+    INFO("code " << raw);
+    frame[code_offset] = static_cast<uint8_t>(raw);
+    handshake_msg msg;
+    ec code = ec::none;
+    std::string reason;
+    CHECK_FALSE(decode_handshake_msg(
+        byte_span{frame}.subspan(frame_header_size), msg, code, reason));
+    CHECK(code == ec::unspecified);
+    CHECK(reason == "weird");
+    machine m{handshake_role::acceptor, id_p};
+    m.start();
+    m.feed_frame(frame);
+    CHECK(m.hs.failed());
+    CHECK(m.actions.close);
+    CHECK_FALSE(m.hs.peer_sent_drop_conn());
+    CHECK(m.hs.error_code() == ec::unspecified);
+    CHECK(m.hs.error_reason() == "weird");
+    CHECK(m.last_sent() == drop_conn_hex(id_p, ec::unspecified, "weird"));
+  }
+}
+
+TEST_CASE("a drop_conn with a code up to 40 is the peer's error",
+          "[wire][handshake][errors]") {
+  constexpr size_t code_offset = 4 + 1 + 4 + 16;
+  auto frame = from_hex(drop_conn_hex(id_q, ec::unspecified, "weird"));
+  for (auto sent : {ec::none, ec::unspecified, ec::logic_error}) {
+    INFO("code " << code_of(sent));
+    frame[code_offset] = static_cast<uint8_t>(sent);
+    handshake_msg msg;
+    ec code = ec::none;
+    std::string reason;
+    REQUIRE(decode_handshake_msg(byte_span{frame}.subspan(frame_header_size),
+                                 msg, code, reason));
+    auto* drop = std::get_if<drop_conn_msg>(&msg);
+    REQUIRE(drop);
+    CHECK(drop->code == sent);
+    CHECK(drop->description == "weird");
+  }
   machine m{handshake_role::acceptor, id_p};
   m.start();
-  auto frame = from_hex(drop_conn_hex(id_q, ec::unspecified, "weird"));
-  frame[4 + 1 + 4 + 16] = 42; // the code byte: one past invalid_json
-  m.feed_frame(frame);
-  CHECK(m.hs.failed());
-  CHECK_FALSE(m.hs.peer_sent_drop_conn());
-  CHECK(m.hs.error_code() == ec::unspecified);
+  auto size = m.actions.output.size();
+  m.feed_frame(frame); // logic_error (40), the last accepted code
+  CHECK(m.hs.peer_sent_drop_conn());
+  CHECK(m.hs.error_code() == ec::logic_error);
   CHECK(m.hs.error_reason() == "weird");
-  CHECK(m.last_sent() == drop_conn_hex(id_p, ec::unspecified, "weird"));
-  // 41 (invalid_json) is still an ec.
-  machine m2{handshake_role::acceptor, id_p};
-  m2.start();
-  frame[4 + 1 + 4 + 16] = 41;
-  m2.feed_frame(frame);
-  CHECK(m2.hs.peer_sent_drop_conn());
-  CHECK(m2.hs.error_code() == ec::invalid_json);
+  CHECK(m.actions.output.size() == size); // no drop_conn back
 }
 
 TEST_CASE("verdicts: redundant and shutting_down for both roles",
