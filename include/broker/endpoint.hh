@@ -84,7 +84,8 @@ public:
   // -- peer management --------------------------------------------------------
 
   /// Listens for peers. An empty `address` means all interfaces (dual-stack
-  /// IPv4/IPv6); `port` 0 picks an ephemeral port. Several listeners per
+  /// IPv4/IPv6, or IPv4 only on a host without IPv6); `port` 0 picks an
+  /// ephemeral port. Several listeners per
   /// endpoint are fine. Blocks until the socket is bound.
   /// @returns the bound port, or 0 on failure with `*err` (if non-null) set
   ///          to an error with code `ec::unspecified` whose message says
@@ -136,9 +137,13 @@ public:
   /// Like `unpeer`, but returns immediately.
   void unpeer_nosync(const std::string& address, uint16_t port);
 
-  /// Returns every known peering: established (`peered`), handshaking
-  /// (`connecting`/`reconnecting`), dialing, and waiting to retry
-  /// (`disconnected`), with `inbound`/`outbound` flags.
+  /// Returns every known peering with `inbound`/`outbound` flags:
+  /// established (`peered`); dialing or handshaking with a peer not
+  /// identified yet (`connecting`, or `reconnecting` for an outbound peering
+  /// that was established before); handshaking with an identified peer, or
+  /// an outbound request waiting for another handshake with that peer
+  /// (`connected`); an outbound request waiting to retry (`disconnected`).
+  /// Blocks until the endpoint answered (bounded).
   [[nodiscard]] std::vector<peer_info> peers() const;
 
   /// Returns the union of the direct peers' filters.

@@ -6,6 +6,7 @@
 #include "core/messages.hh"
 #include "core/peering_actor.hh"
 #include "core/publisher_queue.hh"
+#include "core/retry.hh"
 #include "core/subscriber_queue.hh"
 #include "core/ws_client_actor.hh"
 
@@ -32,6 +33,10 @@ constexpr const char* lost_text = "lost connection to remote peer";
 constexpr const char* unreachable_text = "lost the last path";
 constexpr const char* unavailable_text = "unable to connect to remote peer";
 constexpr const char* invalid_text = "cannot unpeer from unknown peer";
+
+// Text of the error event for dropped malformed phase-3 messages (DESIGN.md
+// §5; upstream only logs them).
+constexpr const char* malformed_text = "dropped a malformed message from peer";
 
 // Texts of WebSocket clients' events (spec: upstream-broker.md §2.4, [W]).
 constexpr const char* client_discovered_text =
@@ -74,6 +79,9 @@ struct pending_entry {
   /// This connection passed the originator's redundancy check: it is *the*
   /// handshake for `peer` (spec: upstream-broker.md §3.7).
   bool granted = false;
+  /// We told the handshake to proceed with `peer` (as originator or
+  /// responder): `peers()` reports it as `connected`.
+  bool proceeding = false;
   /// Our filter when the handshake started (re-announced on adoption if it
   /// changed meanwhile).
   filter_type announced;
@@ -536,8 +544,10 @@ struct core_state {
       return reply(wire::handshake_verdict::shutting_down);
     if (peers.count(msg.peer) > 0)
       return reply(wire::handshake_verdict::redundant);
-    if (!msg.originator)
+    if (!msg.originator) {
+      entry.proceeding = true;
       return reply(wire::handshake_verdict::proceed);
+    }
     for (auto& [conn, other] : pending) {
       if (conn != msg.conn && other.granted && other.peer == msg.peer) {
         // Decide once the other handshake is over.
@@ -546,6 +556,7 @@ struct core_state {
       }
     }
     entry.granted = true;
+    entry.proceeding = true;
     reply(wire::handshake_verdict::proceed);
   }
 
@@ -567,6 +578,7 @@ struct core_state {
         // The first one failed: this one becomes the handshake; the rest
         // wait for it.
         j->second.granted = true;
+        j->second.proceeding = true;
         self->send(j->second.handle,
                    verdict_msg{wire::handshake_verdict::proceed});
         peered = true;
@@ -603,11 +615,15 @@ struct core_state {
     emit(sc::peer_added, endpoint_info{msg.peer, addr}, added_text);
     if (entry.attempt)
       attempt_peered(*entry.attempt, msg.peer);
-    // A `peer()` whose connection was redundant waits for this one.
+    // A `peer()` whose connection was redundant waits for this one
+    // (collected first: attempt_peered erases attempts).
+    std::vector<uint64_t> waiting;
     for (auto& [id, att] : attempts)
       if (att.state == attempt_entry::phase::awaiting_other &&
           att.peer == msg.peer)
-        attempt_peered(id, msg.peer);
+        waiting.push_back(id);
+    for (auto id : waiting)
+      attempt_peered(id, msg.peer);
     auto [first, last] = peer_waiters.equal_range(msg.peer);
     for (auto j = first; j != last; ++j)
       fulfill(j->second, true);
@@ -658,6 +674,21 @@ struct core_state {
       }
     }
     attempt_failed(*entry.attempt);
+  }
+
+  /// DESIGN.md §5: a dropped malformed message gets an error event (the
+  /// peering actor limits how often).
+  void on_peer_malformed(peer_malformed_msg& msg) {
+    auto i = peers.find(msg.peer);
+    if (i == peers.end())
+      return;
+    std::string text = malformed_text;
+    if (msg.dropped > 1)
+      text = "dropped " + std::to_string(msg.dropped) +
+             " malformed messages from peer since the last report, the "
+             "last";
+    emit_error(msg.code, endpoint_info{msg.peer, i->second.addr},
+               text + ": " + msg.what);
   }
 
   void on_peering_closed(const peering_closed_msg& msg) {
@@ -812,10 +843,8 @@ struct core_state {
     att.state = attempt_entry::phase::waiting;
     auto seq = ++att.timer_seq;
     // DESIGN.md §2: ±20 % jitter so that restarted hubs are not stormed.
-    std::uniform_real_distribution<double> jitter{1.0 - cfg->retry_jitter,
-                                                  1.0 + cfg->retry_jitter};
-    auto delay = std::chrono::duration_cast<timespan>(
-        std::chrono::duration<double>(att.info.retry) * jitter(rng));
+    std::uniform_real_distribution<double> unit{0.0, 1.0};
+    auto delay = jittered_delay(att.info.retry, cfg->retry_jitter, unit(rng));
     self->delayed_send(self, delay, retry_timer_msg{id, seq});
   }
 
@@ -868,31 +897,72 @@ struct core_state {
     resolve(false);
   }
 
+  /// Lists every known peering with its true status (DESIGN.md §2; upstream
+  /// lists established peerings only, spec: upstream-broker.md §1.5):
+  /// - `peered`: established, one entry per peer.
+  /// - `connecting`: an outbound request connecting (TCP, TLS), or a
+  ///   handshake (either direction) whose peer is not identified yet or
+  ///   that waits for another handshake with the same peer;
+  ///   `reconnecting` instead for an outbound request that was peered
+  ///   before (spec §1.5: `disconnected → reconnecting`).
+  /// - `connected`: a handshake with an identified peer that the core told
+  ///   to proceed. Upstream marks `connected` after the SYN/ACK exchange and
+  ///   `peered` once the core adopts the connection; our core adopts a
+  ///   finished handshake at once, so `connected` is the part before. Also
+  ///   an outbound request whose own connection was redundant while it
+  ///   waits for the other handshake with that peer (it shows that one's
+  ///   status; the other handshake is listed too, under its own address).
+  /// - `disconnected`: an outbound request with retry > 0 without a
+  ///   connection: it waits for its retry timer after a failed attempt or
+  ///   a lost peering.
   std::vector<peer_info> list_peers() const {
+    auto ever_peered = [this](const std::optional<uint64_t>& attempt) {
+      if (!attempt)
+        return false;
+      auto i = attempts.find(*attempt);
+      return i != attempts.end() && i->second.ever_peered;
+    };
+    auto handshake_status = [](bool proceeding, bool again) {
+      return proceeding ? peer_status::connected
+             : again    ? peer_status::reconnecting
+                        : peer_status::connecting;
+    };
     std::vector<peer_info> result;
     for (auto& [id, peer] : peers)
       result.push_back(peer_info{endpoint_info{id, peer.addr}, peer.flags,
                                  peer_status::peered});
     for (auto& [conn, entry] : pending) {
-      bool again = false;
-      if (entry.attempt) {
-        auto i = attempts.find(*entry.attempt);
-        again = i != attempts.end() && i->second.ever_peered;
-      }
       auto flags = peer_flags::remote | (entry.outbound ? peer_flags::outbound
                                                         : peer_flags::inbound);
-      result.push_back(peer_info{endpoint_info{entry.peer, entry.addr}, flags,
-                                 again ? peer_status::reconnecting
-                                       : peer_status::connecting});
+      result.push_back(peer_info{
+          endpoint_info{entry.peer, entry.addr}, flags,
+          handshake_status(entry.proceeding, ever_peered(entry.attempt))});
     }
     for (auto& [id, att] : attempts) {
       using ph = attempt_entry::phase;
-      if (att.state != ph::dialing && att.state != ph::waiting)
+      auto status = peer_status::unknown;
+      endpoint_id node;
+      switch (att.state) {
+      case ph::dialing:
+        status = handshake_status(false, att.ever_peered);
+        break;
+      case ph::waiting:
+        status = peer_status::disconnected;
+        break;
+      case ph::awaiting_other: {
+        node = att.peer;
+        bool proceeding = false;
+        for (auto& [conn, other] : pending)
+          if (other.peer == att.peer && other.proceeding)
+            proceeding = true;
+        status = handshake_status(proceeding, att.ever_peered);
+        break;
+      }
+      case ph::handshaking: // listed as its pending connection
+      case ph::peered:      // listed as its peer
         continue;
-      auto status = att.state == ph::waiting ? peer_status::disconnected
-                    : att.ever_peered        ? peer_status::reconnecting
-                                             : peer_status::connecting;
-      result.push_back(peer_info{endpoint_info{endpoint_id{}, att.info},
+      }
+      result.push_back(peer_info{endpoint_info{node, att.info},
                                  peer_flags::remote | peer_flags::outbound,
                                  status});
     }
@@ -1067,6 +1137,7 @@ caf::behavior core_actor(caf::stateful_actor<core_state>* self,
       [self](inbound_batch_msg& msg) {
         self->state.on_inbound(msg.peer, msg.msgs);
       },
+      [self](peer_malformed_msg& msg) { self->state.on_peer_malformed(msg); },
       [self](peer_filter_msg& msg) {
         auto& peers = self->state.peers;
         if (auto i = peers.find(msg.peer); i != peers.end())

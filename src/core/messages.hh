@@ -84,6 +84,9 @@ struct heartbeat_tick_msg {};
 
 struct bye_timeout_msg {};
 
+/// Time to report malformed messages held back by the rate limit.
+struct malformed_tick_msg {};
+
 // -- peering actor <-> core actor ---------------------------------------------
 
 /// The handshake learned the peer's ID and asks whether to proceed (spec:
@@ -141,6 +144,17 @@ struct peering_closed_msg {
   bool removed_locally = false;
   /// For forced local removals: why, e.g. "caf::sec::backpressure_overflow".
   std::string reason;
+};
+
+/// The peering dropped malformed phase-3 messages (DESIGN.md §5): the core
+/// emits one error event for them. Rate-limited by the peering actor.
+struct peer_malformed_msg {
+  endpoint_id peer;
+  /// How many were dropped since the previous report (at least 1).
+  uint64_t dropped = 0;
+  /// What was wrong with the last one.
+  ec code = ec::invalid_message;
+  std::string what;
 };
 
 /// Core -> peering actor: the core took an inbound batch in full (it may
@@ -336,6 +350,8 @@ BROKER_CORE_UNSAFE(stream_closed_msg)
 BROKER_CORE_UNSAFE(handshake_timeout_msg)
 BROKER_CORE_UNSAFE(heartbeat_tick_msg)
 BROKER_CORE_UNSAFE(bye_timeout_msg)
+BROKER_CORE_UNSAFE(malformed_tick_msg)
+BROKER_CORE_UNSAFE(peer_malformed_msg)
 BROKER_CORE_UNSAFE(check_peer_msg)
 BROKER_CORE_UNSAFE(verdict_msg)
 BROKER_CORE_UNSAFE(handshake_done_msg)

@@ -36,6 +36,15 @@ constexpr size_t max_in_flight_bytes = 256 * 1024;
 /// identical pong, so this is wire compatible (DESIGN.md §2).
 constexpr std::string_view heartbeat_prefix = "HB";
 
+/// Names the limit on frames before the handshake completed in errors (see
+/// `wire::max_handshake_frame_size`).
+constexpr const char* handshake_limit_name = "the handshake frame limit";
+
+/// Malformed phase-3 messages are reported to the core at most this often
+/// per peering (DESIGN.md §5), so that a flood cannot fill status queues:
+/// the first at once, later ones summed up in one report per interval.
+constexpr auto malformed_report_interval = std::chrono::seconds{1};
+
 /// Forwards stream events from the I/O thread into the actor's mailbox.
 class stream_bridge final : public net::stream_handler {
 public:
@@ -102,6 +111,14 @@ struct peering_state {
   std::string removal_reason;
   bool reported = false;
   uint64_t malformed = 0;
+  /// Malformed messages not reported yet, and what was wrong with the last.
+  uint64_t unreported_malformed = 0;
+  ec last_malformed_code = ec::none;
+  std::string last_malformed_what;
+  /// When the last report went out (rate limit), and whether a
+  /// `malformed_tick_msg` is on its way.
+  std::optional<clock_type::time_point> last_malformed_report;
+  bool malformed_tick_pending = false;
   /// A received data message whose value is in `inbound_bytes`.
   struct pending_data {
     topic dst;
@@ -143,7 +160,10 @@ struct peering_state {
     conn = args.conn;
     stream = std::move(args.stream);
     cfg = std::move(args.cfg);
-    reader = wire::frame_reader{cfg->max_frame_size};
+    // Strangers get a smaller frame limit until the handshake is done.
+    reader = wire::frame_reader{
+        std::min(cfg->max_frame_size, wire::max_handshake_frame_size),
+        handshake_limit_name};
     outq.emplace(cfg->peer_buffer_size, cfg->peer_overflow_policy);
     reader.allow_empty_frames(false);
     last_received = clock_type::now();
@@ -198,6 +218,7 @@ struct peering_state {
     self->send(core, handshake_done_msg{conn, peer, hs->peer_filter()});
     hs.reset();
     reader.allow_empty_frames(true);
+    reader.max_frame_size(cfg->max_frame_size, "broker.max-frame-size");
     last_received = clock_type::now();
     self->delayed_send(self, cfg->heartbeat_interval, heartbeat_tick_msg{});
   }
@@ -292,7 +313,7 @@ struct peering_state {
     std::string err;
     if (!wire::parse_envelope(frame, env, err)) {
       // spec: upstream-broker.md §4.5: drop the message, keep the peering.
-      ++malformed;
+      drop_malformed(ec::invalid_message, std::move(err));
       return;
     }
     switch (env.type) {
@@ -302,7 +323,9 @@ struct peering_state {
       // subscribers and peers; decoding happens where the value is used.
       bin::decode_error derr;
       if (!bin::validate(env.payload, derr)) {
-        ++malformed;
+        drop_malformed(derr.code, "data message on topic " +
+                                      std::string{env.topic} + ": " +
+                                      derr.reason);
         return;
       }
       auto offset = static_cast<uint32_t>(inbound_bytes.size());
@@ -316,7 +339,7 @@ struct peering_state {
     case wire::envelope_type::routing_update: {
       filter_type filter;
       if (!wire::parse_routing_update(env.payload, filter, err)) {
-        ++malformed;
+        drop_malformed(ec::deserialization_failed, std::move(err));
         return;
       }
       deliver(); // keep the order of data and filter changes
@@ -344,6 +367,52 @@ struct peering_state {
       ++malformed;
       return;
     }
+  }
+
+  /// Drops a malformed phase-3 message with an error event (DESIGN.md §5),
+  /// rate-limited: reported at once unless a report went out less than
+  /// `malformed_report_interval` ago; then summed up when it has passed.
+  void drop_malformed(ec code, std::string what) {
+    ++malformed;
+    ++unreported_malformed;
+    last_malformed_code = code;
+    last_malformed_what = std::move(what);
+    if (!malformed_tick_pending)
+      report_malformed_if_due();
+  }
+
+  /// Reports unreported malformed messages now if the interval since the
+  /// last report passed; otherwise schedules a `malformed_tick_msg`.
+  void report_malformed_if_due() {
+    if (unreported_malformed == 0)
+      return;
+    auto now = clock_type::now();
+    if (last_malformed_report &&
+        now - *last_malformed_report < malformed_report_interval) {
+      malformed_tick_pending = true;
+      self->delayed_send(
+          self, *last_malformed_report + malformed_report_interval - now,
+          malformed_tick_msg{});
+      return;
+    }
+    last_malformed_report = now;
+    report_malformed();
+  }
+
+  void report_malformed() {
+    if (unreported_malformed == 0)
+      return;
+    self->send(core, peer_malformed_msg{peer, unreported_malformed,
+                                        last_malformed_code,
+                                        std::move(last_malformed_what)});
+    unreported_malformed = 0;
+    last_malformed_what.clear();
+  }
+
+  void on_malformed_tick() {
+    malformed_tick_pending = false;
+    if (!reported)
+      report_malformed_if_due();
   }
 
   // -- outbound ---------------------------------------------------------------
@@ -508,6 +577,8 @@ struct peering_state {
                                false);
     } else if (!reported) {
       reported = true;
+      // Held back by the rate limit: the core still knows the peer.
+      report_malformed();
       self->send(core, peering_closed_msg{conn, peer, removing && !lost,
                                           removal_reason});
     }
@@ -552,6 +623,7 @@ caf::behavior peering_actor(caf::stateful_actor<peering_state>* self,
       [self](heartbeat_tick_msg) { self->state.on_tick(); },
       [self](bye_msg) { self->state.start_bye(); },
       [self](bye_timeout_msg) { self->state.on_bye_timeout(); },
+      [self](malformed_tick_msg) { self->state.on_malformed_tick(); },
       [self](abort_msg) { self->state.abort_now(); },
   };
 }

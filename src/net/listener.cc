@@ -107,7 +107,35 @@ void bind_acceptor(listener::impl& ptr, const asio::ip::tcp::endpoint& ep,
   ptr.port = acc.local_endpoint(err).port();
 }
 
+/// Binds `ep`. For "all interfaces" (`ep` is the IPv6 any address) on a
+/// host without IPv6 (the socket or the bind fails with
+/// `is_ipv6_unavailable`), binds the IPv4 any address instead. Runs on the
+/// I/O thread. Sets `fell_back` when it tried IPv4.
+void bind_all_or(listener::impl& ptr, const asio::ip::tcp::endpoint& ep,
+                 bool all_interfaces, bool reuse_addr,
+                 boost::system::error_code& err, bool& fell_back) {
+  bind_acceptor(ptr, ep, reuse_addr, err);
+  if (!err || !all_interfaces || !is_ipv6_unavailable(err))
+    return;
+  boost::system::error_code ignored;
+  ptr.acceptor.close(ignored);
+  err.clear();
+  fell_back = true;
+  bind_acceptor(ptr,
+                asio::ip::tcp::endpoint{asio::ip::address_v4::any(), ep.port()},
+                reuse_addr, err);
+}
+
 } // namespace
+
+bool is_ipv6_unavailable(const std::error_code& err) noexcept {
+  // EAFNOSUPPORT: kernel without IPv6 (ipv6.disable=1); EPROTONOSUPPORT:
+  // likewise on some systems; EADDRNOTAVAIL: "::" not bindable, e.g. IPv6
+  // disabled in a container.
+  return err == std::errc::address_family_not_supported ||
+         err == std::errc::protocol_not_supported ||
+         err == std::errc::address_not_available;
+}
 
 std::shared_ptr<listener>
 listener::open(io_runtime& io, const std::string& address, uint16_t port,
@@ -158,16 +186,20 @@ open_acceptor(io_runtime& io, const std::string& address, uint16_t port,
   ptr->on_socket = std::move(on_socket);
   // The acceptor belongs to the I/O thread: set it up there and wait.
   std::promise<boost::system::error_code> bound;
-  asio::post(ctx, [&bound, ptr, ep, reuse_addr] {
-    boost::system::error_code bind_err;
-    bind_acceptor(*ptr, ep, reuse_addr, bind_err);
-    if (!bind_err)
-      ptr->accept_next();
-    bound.set_value(bind_err);
-  });
+  bool fell_back = false;
+  asio::post(ctx,
+             [&bound, &fell_back, ptr, ep, all = address.empty(), reuse_addr] {
+               boost::system::error_code bind_err;
+               bind_all_or(*ptr, ep, all, reuse_addr, bind_err, fell_back);
+               if (!bind_err)
+                 ptr->accept_next();
+               bound.set_value(bind_err);
+             });
   berr = bound.get_future().get();
   if (berr) {
     err = berr;
+    if (fell_back) // no IPv6 on this host
+      where = "0.0.0.0:" + std::to_string(port);
     what = "cannot listen on " + where + ": " + berr.message();
     return nullptr;
   }

@@ -29,7 +29,8 @@ public:
   struct impl;
 
   /// Binds and starts listening. An empty `address` means all interfaces,
-  /// dual-stack (IPv6 socket accepting IPv4 too); `port` 0 picks an
+  /// dual-stack (IPv6 socket accepting IPv4 too), or all IPv4 interfaces
+  /// on a host without IPv6 (`is_ipv6_unavailable`); `port` 0 picks an
   /// ephemeral port. With `tls`, every accepted connection first completes
   /// a TLS server handshake within `handshake_timeout`; one that fails or
   /// takes longer is closed without reaching `on_accept` (spec:
@@ -60,6 +61,11 @@ public:
 private:
   std::shared_ptr<impl> impl_;
 };
+
+/// Returns whether `err` (from opening or binding an IPv6 socket) means that
+/// the host has no usable IPv6, so that the IPv4 any address should serve
+/// "all interfaces" instead.
+[[nodiscard]] bool is_ipv6_unavailable(const std::error_code& err) noexcept;
 
 /// Receives the outcome of `dial`: a connected stream, or `nullptr` and the
 /// reason. Runs on the I/O thread; must not block.

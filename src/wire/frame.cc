@@ -19,9 +19,8 @@ frame_reader::inspect(const uint8_t* bytes, size_t size, size_t& frame_size) {
   // spec: upstream-broker.md §4.1 (u32 big-endian length prefix).
   size_t length = bin::read_u32(bytes);
   if (length > max_frame_size_) {
-    error_ = "frame of " + std::to_string(length) +
-             " bytes exceeds broker.max-frame-size (" +
-             std::to_string(max_frame_size_) + ")";
+    error_ = "frame of " + std::to_string(length) + " bytes exceeds " +
+             limit_name_ + " (" + std::to_string(max_frame_size_) + ")";
     return front_status::error;
   }
   if (length == 0 && !allow_empty_) {

@@ -22,6 +22,13 @@ using format::bin::v1::byte_span;
 /// length prefix claims, we close the connection instead).
 inline constexpr size_t default_max_frame_size = 16 * 1024 * 1024;
 
+/// Largest frame payload accepted before the handshake completed, unless
+/// `broker.max-frame-size` is smaller. Handshake messages are tiny except
+/// originator_syn and responder_syn_ack, which carry the sender's whole
+/// filter: 1 MiB leaves room for tens of thousands of topics while a
+/// stranger that has not even said hello cannot make us buffer 16 MiB.
+inline constexpr size_t max_handshake_frame_size = 1024 * 1024;
+
 /// Size of the big-endian length prefix (spec: upstream-broker.md §4.1).
 inline constexpr size_t frame_header_size = 4;
 
@@ -42,8 +49,20 @@ class frame_reader {
 public:
   /// @param max_frame_size largest payload accepted; a bigger length prefix
   ///        fails `feed` before anything is allocated.
-  explicit frame_reader(size_t max_frame_size = default_max_frame_size)
-      : max_frame_size_(max_frame_size) {}
+  /// @param limit_name names the limit in the error ("frame of N bytes
+  ///        exceeds <limit_name> (<max_frame_size>)").
+  explicit frame_reader(size_t max_frame_size = default_max_frame_size,
+                        std::string limit_name = "broker.max-frame-size")
+      : max_frame_size_(max_frame_size), limit_name_(std::move(limit_name)) {}
+
+  /// Changes the largest payload accepted from the next length prefix on
+  /// (e.g. from the handshake limit to `broker.max-frame-size` once the
+  /// handshake completed). Frames whose prefix was already checked keep
+  /// their size.
+  void max_frame_size(size_t value, std::string limit_name) {
+    max_frame_size_ = value;
+    limit_name_ = std::move(limit_name);
+  }
 
   /// Selects how an empty frame (length prefix 0) is treated. `false` (the
   /// default, for the handshake): it is an error, as upstream's connector
@@ -110,6 +129,8 @@ private:
   void append(byte_span bytes);
 
   size_t max_frame_size_;
+  /// Names `max_frame_size_` in errors.
+  std::string limit_name_;
   bool allow_empty_ = false;
   /// Bytes not yet delivered start at `buffer_pos_`.
   byte_buffer buffer_;

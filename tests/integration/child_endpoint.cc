@@ -1,11 +1,13 @@
 // A separate process hosting one endpoint, for multi-process tests.
 //
-//   child_endpoint [--listen] [--peer PORT] [--subscribe TOPIC]...
+//   child_endpoint [--listen | --listen-any] [--peer PORT]
+//                  [--subscribe TOPIC]...
 //                  [--queue N] [--receive N] [--slow-us U]
 //                  [--publish TOPIC --send N] [--set KEY=VALUE]...
 //
 // Prints, one per line:
-// - `port <n>` after --listen bound 127.0.0.1 (ephemeral port);
+// - `port <n>` after --listen bound 127.0.0.1 (ephemeral port), or
+//   --listen-any all interfaces (`listen("")`);
 // - `peered <0|1>` after --peer;
 // - `sent <n>` after publishing N numbered events on --publish TOPIC (once a
 //   peer subscribes to TOPIC);
@@ -38,6 +40,7 @@ namespace {
 
 struct options {
   bool listen = false;
+  bool listen_any = false;
   uint16_t peer = 0;
   std::vector<std::string> subscribe;
   size_t queue = 64;
@@ -49,7 +52,7 @@ struct options {
 };
 
 [[noreturn]] void usage() {
-  std::cerr << "usage: child_endpoint [--listen] [--peer PORT] "
+  std::cerr << "usage: child_endpoint [--listen | --listen-any] [--peer PORT] "
                "[--subscribe TOPIC]... [--queue N] [--receive N] "
                "[--slow-us U] [--publish TOPIC --send N] "
                "[--set KEY=VALUE]...\n";
@@ -67,6 +70,8 @@ options parse(int argc, char** argv) {
     };
     if (arg == "--listen")
       opts.listen = true;
+    else if (arg == "--listen-any")
+      opts.listen = opts.listen_any = true;
     else if (arg == "--peer")
       opts.peer = static_cast<uint16_t>(std::stoul(next()));
     else if (arg == "--subscribe")
@@ -135,9 +140,10 @@ int main(int argc, char** argv) {
   for (auto& t : opts.subscribe)
     subs.emplace_back(ep.make_subscriber({broker::topic{t}}, opts.queue));
   if (opts.listen) {
-    auto port = ep.listen("127.0.0.1", 0);
+    broker::error err;
+    auto port = ep.listen(opts.listen_any ? "" : "127.0.0.1", 0, &err);
     if (port == 0) {
-      std::cerr << "cannot listen\n";
+      std::cerr << "cannot listen: " << err << "\n";
       return 1;
     }
     std::cout << "port " << port << std::endl;

@@ -1,7 +1,9 @@
-// A test that speaks bytes to a live listener: handshake errors answered
-// with the documented drop_conn (spec: upstream-broker.md §4.3, §4.4), the
-// guard rails of DESIGN.md §2, malformed phase-3 messages, and the data
-// layout of live status events against tests/vectors/status.txt.
+// A test that speaks bytes to a live listener (or plays a listener): handshake
+// errors answered with the documented drop_conn (spec: upstream-broker.md
+// §4.3, §4.4), the guard rails of DESIGN.md §2, malformed phase-3 messages
+// (DESIGN.md §5), peers() at each stage of a handshake, the BYE on the wire
+// (§3.8), and the data layout of live status events against
+// tests/vectors/status.txt.
 
 #include "broker/endpoint.hh"
 
@@ -13,6 +15,10 @@
 #include "wire/handshake.hh"
 
 #include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <future>
+#include <thread>
 
 using namespace broker;
 using namespace broker::test;
@@ -97,6 +103,18 @@ std::vector<uint8_t> bytes_of(std::initializer_list<int> xs) {
   return result;
 }
 
+const codes_t added = {"endpoint_discovered", "peer_added"};
+
+/// How many dropped messages an error event for malformed messages reports
+/// ("dropped a malformed ..." = 1, "dropped N malformed ..." = N), or 0.
+uint64_t dropped_in(const std::string& text) {
+  if (text.rfind("dropped a malformed message", 0) == 0)
+    return 1;
+  if (text.rfind("dropped ", 0) == 0)
+    return std::stoull(text.substr(8));
+  return 0;
+}
+
 } // namespace
 
 TEST_CASE("bad handshakes get the documented drop_conn", "[raw]") {
@@ -132,7 +150,15 @@ TEST_CASE("bad handshakes get the documented drop_conn", "[raw]") {
     auto sock = connect_and_probe(port);
     std::string req = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
     REQUIRE(sock.send(std::vector<uint8_t>{req.begin(), req.end()}));
-    expect_drop_conn(sock, ec::invalid_message, "max-frame-size");
+    // "GET " read as a length prefix.
+    expect_drop_conn(sock, ec::invalid_message,
+                     "frame of 1195725856 bytes exceeds the handshake frame "
+                     "limit (1048576)");
+  }
+  SECTION("garbage in a well-formed frame (unknown tag)") {
+    auto sock = connect_and_probe(port);
+    REQUIRE(sock.send(bytes_of({0x00, 0x00, 0x00, 0x03, 0x42, 0x13, 0x37})));
+    expect_drop_conn(sock, ec::invalid_message, "invalid message type tag: 66");
   }
   SECTION("a 4 GiB length prefix") {
     auto sock = connect_and_probe(port);
@@ -159,6 +185,227 @@ TEST_CASE("bad handshakes get the documented drop_conn", "[raw]") {
         std::holds_alternative<wire::originator_syn_msg>(read_handshake(sock)));
     expect_drop_conn(sock, ec::peer_timeout, "timed out", 6s);
   }
+  // After each case, a well-behaved peer is still welcome.
+  endpoint good{test_config()};
+  event_log log{good};
+  CHECK(good.peer("127.0.0.1", port, 0s));
+  CHECK(log.codes(2) == added);
+}
+
+TEST_CASE("frames before the handshake completed are capped at 1 MiB",
+          "[raw]") {
+  SECTION("a length prefix above 1 MiB gets drop_conn") {
+    endpoint ep{test_config(), id_of(id_p)};
+    auto port = ep.listen("127.0.0.1", 0);
+    REQUIRE(port != 0);
+    auto sock = connect_and_probe(port);
+    REQUIRE(sock.send(bytes_of({0x00, 0x10, 0x00, 0x01, 0x06})));
+    expect_drop_conn(sock, ec::invalid_message,
+                     "frame of 1048577 bytes exceeds the handshake frame "
+                     "limit (1048576)");
+  }
+  SECTION("a smaller broker.max-frame-size lowers the cap") {
+    auto cfg = test_config();
+    cfg.set("broker.max-frame-size", uint64_t{4096});
+    endpoint ep{std::move(cfg), id_of(id_p)};
+    auto port = ep.listen("127.0.0.1", 0);
+    REQUIRE(port != 0);
+    auto sock = connect_and_probe(port);
+    REQUIRE(sock.send(bytes_of({0x00, 0x00, 0x10, 0x01, 0x06})));
+    expect_drop_conn(sock, ec::invalid_message,
+                     "frame of 4097 bytes exceeds the handshake frame limit "
+                     "(4096)");
+  }
+  SECTION("a frame of exactly 1 MiB passes, phase 3 allows more") {
+    endpoint ep{test_config(), id_of(id_p)};
+    auto sub = ep.make_subscriber({"/big"});
+    auto port = ep.listen("127.0.0.1", 0);
+    REQUIRE(port != 0);
+    auto own = id_of(id_r);
+    auto sock = connect_and_probe(port);
+    // A hello padded to 1 MiB (trailing bytes are ignored, spec §4.3).
+    auto hello = frame_of(wire::make_hello_msg(own));
+    hello.resize(wire::frame_header_size + wire::max_handshake_frame_size);
+    hello[0] = 0x00;
+    hello[1] = 0x10;
+    hello[2] = 0x00;
+    hello[3] = 0x00;
+    REQUIRE(sock.send(hello));
+    REQUIRE(
+        std::holds_alternative<wire::version_select_msg>(read_handshake(sock)));
+    REQUIRE(
+        std::holds_alternative<wire::originator_syn_msg>(read_handshake(sock)));
+    REQUIRE(sock.send(frame_of(wire::responder_syn_ack_msg{})));
+    REQUIRE(
+        std::holds_alternative<wire::originator_ack_msg>(read_handshake(sock)));
+    // Peered: broker.max-frame-size (16 MiB) applies now.
+    std::string big(2 * 1024 * 1024, 'x');
+    bin::byte_buffer out;
+    wire::write_data_envelope(own, endpoint_id{}, 16, "/big", data{big}, out);
+    REQUIRE(sock.send(out));
+    auto msg = sub.get(wait_bound);
+    REQUIRE(msg);
+    CHECK(get_data(*msg) == data{big});
+  }
+}
+
+TEST_CASE("peers() tells the truth at each stage of an outbound peering",
+          "[raw][peers]") {
+  auto cfg = test_config();
+  cfg.set("broker.handshake-timeout", timespan{10s});
+  endpoint ep{std::move(cfg), id_of(id_p)};
+  event_log log{ep};
+  auto own = id_of(id_r);
+  raw_listener lst;
+  auto entry = [&] {
+    auto xs = peers_at(ep, "127.0.0.1", lst.port());
+    REQUIRE(xs.size() == 1);
+    CHECK(has_flags(xs[0].flags, peer_flags::remote | peer_flags::outbound));
+    CHECK(!has_flags(xs[0].flags, peer_flags::inbound));
+    return xs[0];
+  };
+  // Retry > 0: the request survives losses and failed attempts.
+  ep.peer_nosync("127.0.0.1", lst.port(), 2s);
+  // connecting: connected on TCP, our hello sent, no answer yet.
+  auto conn = lst.accept(wait_bound);
+  REQUIRE(conn);
+  CHECK(std::holds_alternative<wire::hello_msg>(read_handshake(*conn)));
+  auto x = entry();
+  CHECK(x.status == peer_status::connecting);
+  CHECK(!x.peer.node.valid());
+  // connected: the peer said who it is; we (the smaller ID) originate.
+  REQUIRE(conn->send(frame_of(wire::make_hello_msg(own))));
+  CHECK(
+      std::holds_alternative<wire::version_select_msg>(read_handshake(*conn)));
+  CHECK(
+      std::holds_alternative<wire::originator_syn_msg>(read_handshake(*conn)));
+  x = entry();
+  CHECK(x.status == peer_status::connected);
+  CHECK(x.peer.node == own);
+  // peered.
+  REQUIRE(conn->send(frame_of(wire::responder_syn_ack_msg{})));
+  CHECK(
+      std::holds_alternative<wire::originator_ack_msg>(read_handshake(*conn)));
+  CHECK(log.codes(2) == added);
+  x = entry();
+  CHECK(x.status == peer_status::peered);
+  CHECK(x.peer.node == own);
+  // reconnecting: the peer goes away; the request dials again at once.
+  conn.reset();
+  CHECK(log.codes(2) == codes_t{"peer_lost", "endpoint_unreachable"});
+  conn = lst.accept(wait_bound);
+  REQUIRE(conn);
+  CHECK(std::holds_alternative<wire::hello_msg>(read_handshake(*conn)));
+  x = entry();
+  CHECK(x.status == peer_status::reconnecting);
+  // disconnected: that attempt fails; the request waits for its retry
+  // timer (2 s ± 20 %).
+  conn.reset();
+  CHECK(code_of(log.next()) == "error:peer_unavailable");
+  x = entry();
+  CHECK(x.status == peer_status::disconnected);
+  // unpeer forgets it.
+  CHECK(ep.unpeer("127.0.0.1", lst.port()));
+  CHECK(ep.peers().empty());
+}
+
+TEST_CASE("peers() shows a request whose connection was redundant while it "
+          "waits for the other handshake",
+          "[raw][peers]") {
+  auto cfg = test_config();
+  cfg.set("broker.handshake-timeout", timespan{10s});
+  endpoint ep{std::move(cfg), id_of(id_p)};
+  auto port = ep.listen("127.0.0.1", 0);
+  REQUIRE(port != 0);
+  auto own = id_of(id_r);
+  raw_listener lst;
+  // R connects to us and stops before its last step (we originate).
+  auto in = connect_and_probe(port);
+  REQUIRE(in.send(frame_of(wire::make_hello_msg(own))));
+  CHECK(std::holds_alternative<wire::version_select_msg>(read_handshake(in)));
+  CHECK(std::holds_alternative<wire::originator_syn_msg>(read_handshake(in)));
+  // Meanwhile we peer with R's listener, which calls that redundant.
+  auto fut = ep.peer_async("127.0.0.1", lst.port(), 0s);
+  auto out = lst.accept(wait_bound);
+  REQUIRE(out);
+  CHECK(std::holds_alternative<wire::hello_msg>(read_handshake(*out)));
+  REQUIRE(out->send(frame_of(wire::make_drop_conn_msg(
+      own, ec::redundant_connection, "redundant connection"))));
+  CHECK(out->wait_closed(wait_bound));
+  // The request is listed with the peer it waits for, and so is the
+  // inbound handshake.
+  CHECK(wait_until([&] {
+    auto xs = peers_at(ep, "127.0.0.1", lst.port());
+    return xs.size() == 1 && xs[0].status == peer_status::connected;
+  }));
+  auto xs = peers_at(ep, "127.0.0.1", lst.port());
+  REQUIRE(xs.size() == 1);
+  CHECK(xs[0].peer.node == own);
+  CHECK(has_flags(xs[0].flags, peer_flags::outbound));
+  auto all = ep.peers();
+  CHECK(all.size() == 2);
+  CHECK(std::any_of(all.begin(), all.end(), [&](const peer_info& y) {
+    return has_flags(y.flags, peer_flags::inbound) && y.peer.node == own &&
+           y.status == peer_status::connected;
+  }));
+  // The inbound handshake completes: the request succeeds with it.
+  REQUIRE(in.send(frame_of(wire::responder_syn_ack_msg{})));
+  CHECK(std::holds_alternative<wire::originator_ack_msg>(read_handshake(in)));
+  REQUIRE(fut.wait_for(wait_bound) == std::future_status::ready);
+  CHECK(fut.get());
+  all = ep.peers();
+  REQUIRE(all.size() == 1);
+  CHECK(all[0].status == peer_status::peered);
+  CHECK(all[0].peer.node == own);
+  CHECK(has_flags(all[0].flags, peer_flags::inbound));
+}
+
+TEST_CASE("unpeer sends the BYE ping and finishes on its pong", "[raw]") {
+  // A BYE without an answer would take the unpeer timeout (30 s here).
+  auto cfg = test_config();
+  cfg.set("broker.unpeer-timeout", timespan{30s});
+  endpoint ep{std::move(cfg), id_of(id_p)};
+  event_log log{ep};
+  auto port = ep.listen("127.0.0.1", 0);
+  REQUIRE(port != 0);
+  auto own = id_of(id_r);
+  auto sock = raw_peering(port, own, {});
+  CHECK(log.codes(2) == added);
+  auto fut = std::async(std::launch::async, [&] {
+    return ep.unpeer("127.0.0.1", sock.local_port());
+  });
+  // Frames until the BYE ping (heartbeat pings may come first); spec:
+  // upstream-broker.md §3.8: "BYE" + 8 opaque bytes.
+  std::optional<std::vector<uint8_t>> bye;
+  for (int i = 0; i < 100 && !bye; ++i) {
+    auto frame = sock.read_frame(wait_bound);
+    REQUIRE(frame);
+    wire::envelope_view env;
+    std::string err;
+    REQUIRE(wire::parse_envelope(bin::byte_span{frame->data(), frame->size()},
+                                 env, err));
+    uint64_t id = 0;
+    if (env.type == wire::envelope_type::ping &&
+        wire::is_bye_payload(env.payload, id))
+      bye = std::move(frame);
+  }
+  REQUIRE(bye);
+  wire::envelope_view env;
+  std::string err;
+  REQUIRE(
+      wire::parse_envelope(bin::byte_span{bye->data(), bye->size()}, env, err));
+  CHECK(env.sender == ep.node_id());
+  CHECK(env.receiver == own);
+  CHECK(env.payload.size == 11);
+  CHECK(std::string(env.payload.begin(), env.payload.begin() + 3) == "BYE");
+  // The pong carries the same payload back.
+  bin::byte_buffer pong;
+  wire::write_pong_reply(env, pong);
+  REQUIRE(sock.send(pong));
+  REQUIRE(fut.wait_for(10s) == std::future_status::ready);
+  CHECK(fut.get());
+  CHECK(log.codes(2) == codes_t{"peer_removed", "endpoint_unreachable"});
+  CHECK(sock.wait_closed(wait_bound));
 }
 
 TEST_CASE("the listener keeps serving peers while bad clients misbehave",
@@ -255,7 +502,70 @@ TEST_CASE("malformed phase-3 messages are dropped, the peering stays",
     }
   }
   CHECK(got_pong);
+  // DESIGN.md §5: an error event for the first one at once, the others
+  // summed up a second later (rate limit), with the peer as context.
+  auto first = log.next();
+  CHECK(code_of(first) == "error:invalid_message");
+  CHECK(context_of(first).node == own);
+  REQUIRE(context_of(first).network);
+  CHECK(context_of(first).network->address == "127.0.0.1");
+  CHECK(message_of(first) == "dropped a malformed message from peer: "
+                             "envelope of 3 bytes is shorter than the 37-byte "
+                             "header");
+  auto t0 = std::chrono::steady_clock::now();
+  auto rest = log.next();
+  CHECK(std::chrono::steady_clock::now() - t0 >= 500ms);
+  CHECK(code_of(rest) == "error:invalid_message"); // the last one's
+  CHECK(context_of(rest).node == own);
+  CHECK(message_of(rest).rfind("dropped 3 malformed messages from peer since "
+                               "the last report, the last: invalid envelope "
+                               "type 9",
+                               0) == 0);
   CHECK(log.drain(300ms).empty());
+  CHECK(num_peered(ep) == 1);
+}
+
+TEST_CASE("a flood of malformed messages yields few error events", "[raw]") {
+  auto cfg = test_config();
+  cfg.set("broker.heartbeat-timeout", timespan{30s});
+  endpoint ep{std::move(cfg), id_of(id_p)};
+  event_log log{ep};
+  auto port = ep.listen("127.0.0.1", 0);
+  REQUIRE(port != 0);
+  auto own = id_of(id_r);
+  auto sock = raw_peering(port, own, {});
+  CHECK(log.codes(2) == added);
+  constexpr uint64_t bursts = 5;
+  constexpr uint64_t per_burst = 400;
+  auto t0 = std::chrono::steady_clock::now();
+  uint8_t bad_value[] = {0x0f};
+  for (uint64_t i = 0; i < bursts; ++i) {
+    bin::byte_buffer out;
+    for (uint64_t j = 0; j < per_burst; ++j)
+      wire::write_envelope(own, endpoint_id{}, wire::envelope_type::data, 16,
+                           "/t", bin::byte_span{bad_value, 1}, out);
+    REQUIRE(sock.send(out));
+    std::this_thread::sleep_for(500ms);
+  }
+  // Every dropped message is counted in some event.
+  uint64_t total = 0;
+  size_t events = 0;
+  while (total < bursts * per_burst) {
+    auto x = log.next();
+    REQUIRE(code_of(x) == "error:deserialization_failed");
+    CHECK(context_of(x).node == own);
+    auto n = dropped_in(message_of(x));
+    REQUIRE(n > 0);
+    total += n;
+    ++events;
+  }
+  CHECK(total == bursts * per_burst);
+  // At most one per second, plus the first.
+  auto secs = std::chrono::duration_cast<std::chrono::seconds>(
+                  std::chrono::steady_clock::now() - t0)
+                  .count();
+  CHECK(events >= 2);
+  CHECK(events <= static_cast<size_t>(secs) + 2);
   CHECK(num_peered(ep) == 1);
 }
 

@@ -166,9 +166,62 @@ bool raw_socket::wait_closed(timespan timeout) {
   }
 }
 
+uint16_t raw_socket::local_port() const {
+  sockaddr_storage addr{};
+  socklen_t len = sizeof(addr);
+  if (::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len) != 0)
+    return 0;
+  if (addr.ss_family == AF_INET6)
+    return ntohs(reinterpret_cast<sockaddr_in6*>(&addr)->sin6_port);
+  return ntohs(reinterpret_cast<sockaddr_in*>(&addr)->sin_port);
+}
+
 void raw_socket::shrink_receive_buffer() {
   int size = 4096;
   ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+}
+
+raw_listener::raw_listener(uint16_t port) {
+  fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd_ < 0)
+    throw std::runtime_error("socket() failed");
+  int one = 1;
+  ::setsockopt(fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(port);
+  socklen_t len = sizeof(addr);
+  if (::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
+      ::listen(fd_, 16) != 0 ||
+      ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+    auto err = errno;
+    ::close(fd_);
+    throw std::runtime_error("cannot listen on 127.0.0.1:" +
+                             std::to_string(port) + ": " + std::strerror(err));
+  }
+  port_ = ntohs(addr.sin_port);
+}
+
+raw_listener::~raw_listener() {
+  if (fd_ >= 0)
+    ::close(fd_);
+}
+
+std::optional<raw_socket> raw_listener::accept(timespan timeout) {
+  auto deadline = deadline_after(timeout);
+  for (;;) {
+    if (!wait_readable(fd_, deadline))
+      return std::nullopt;
+    auto fd = ::accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
+    if (fd >= 0) {
+      int one = 1;
+      ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+      return raw_socket{fd};
+    }
+    if (errno != EINTR && errno != ECONNABORTED && errno != EAGAIN)
+      return std::nullopt;
+  }
 }
 
 } // namespace broker::test

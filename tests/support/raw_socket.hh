@@ -48,7 +48,12 @@ public:
 
   [[nodiscard]] int fd() const noexcept { return fd_; }
 
+  /// Returns the local port (what the other side sees as our port).
+  [[nodiscard]] uint16_t local_port() const;
+
 private:
+  friend class raw_listener;
+
   explicit raw_socket(int fd) : fd_(fd) {}
 
   /// Reads exactly `n` bytes before `deadline`.
@@ -56,6 +61,32 @@ private:
                   std::chrono::steady_clock::time_point deadline);
 
   int fd_ = -1;
+};
+
+/// A TCP listener on 127.0.0.1 that speaks raw bytes, to play a peer that
+/// misbehaves or stalls. The kernel completes TCP handshakes (up to the
+/// backlog) even while nobody calls `accept`.
+class raw_listener {
+public:
+  /// Binds 127.0.0.1:`port` (0: ephemeral) and listens.
+  /// @throws std::runtime_error on failure.
+  explicit raw_listener(uint16_t port = 0);
+
+  raw_listener(const raw_listener&) = delete;
+
+  raw_listener& operator=(const raw_listener&) = delete;
+
+  /// Closes the listening socket (connections already accepted stay).
+  ~raw_listener();
+
+  /// Waits up to `timeout` for a connection.
+  std::optional<raw_socket> accept(timespan timeout);
+
+  [[nodiscard]] uint16_t port() const noexcept { return port_; }
+
+private:
+  int fd_ = -1;
+  uint16_t port_ = 0;
 };
 
 } // namespace broker::test
