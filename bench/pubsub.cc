@@ -6,17 +6,19 @@
 //   broker-bench [--messages N] [--pings N] [--subscribers K]
 //                [--payload BYTES] [FIGURE...]
 //
-// FIGURE is one of throughput, latency, fanout, raw, zmq, peering (default:
-// all but peering).
+// FIGURE is one of throughput, latency, fanout, raw, zmq, ws-in, ws-out,
+// peering (default: all but peering).
 // The process re-executes itself with --role=... for the remote sides.
 
 #include "broker/broker.hh"
 #include "broker/zeek.hh"
 
 #include "format/bin.hh"
+#include "format/json.hh"
 #include "support/child_process.hh"
 #include "support/events.hh"
 #include "wire/envelope.hh"
+#include "ws_client.hh"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -62,6 +64,8 @@ struct options {
   std::optional<size_t> threads;
   /// Subscribers only count messages (no decoding, no order check).
   bool count_only = false;
+  /// The sink listens for WebSocket clients instead of native peers.
+  bool ws = false;
   std::string role;
   uint16_t port = 0;
   std::vector<std::string> figures;
@@ -91,14 +95,17 @@ options parse(int argc, char** argv) {
       opts.threads = std::stoul(*x);
     else if (arg == "--count-only")
       opts.count_only = true;
+    else if (arg == "--ws")
+      opts.ws = true;
     else if (auto x = value("--role"))
       opts.role = *x;
     else if (auto x = value("--port"))
       opts.port = static_cast<uint16_t>(std::stoul(*x));
     else if (arg == "-h" || arg == "--help") {
-      std::cout << "usage: broker-bench [--messages N] [--pings N] "
-                   "[--subscribers K] [--payload BYTES] [--threads N] "
-                   "[throughput|latency|fanout|raw|zmq|peering ...]\n";
+      std::cout
+          << "usage: broker-bench [--messages N] [--pings N] "
+             "[--subscribers K] [--payload BYTES] [--threads N] "
+             "[throughput|latency|fanout|raw|zmq|ws-in|ws-out|peering ...]\n";
       std::exit(0);
     } else if (arg.rfind("--", 0) == 0) {
       std::cerr << "broker-bench: unknown option " << arg << "\n";
@@ -199,7 +206,8 @@ std::vector<std::string> args_for(const options& opts, const char* role) {
 int role_sink(const options& opts) {
   broker::endpoint ep{bench_config()};
   auto sub = ep.make_subscriber({"/bench/events"}, 8192);
-  auto port = ep.listen("127.0.0.1", 0);
+  auto port = opts.ws ? ep.web_socket_listen("127.0.0.1", 0)
+                      : ep.listen("127.0.0.1", 0);
   std::cout << "port " << port << std::endl;
   uint64_t expected = 0;
   bool in_order = true;
@@ -247,6 +255,31 @@ int role_echo(const options&) {
       return 0;
     ep.publish("/bench/pong", broker::get_data(*msg));
   }
+}
+
+/// Publishes `messages` events to the first WebSocket client that joins,
+/// then stays until its stdin closes.
+int role_ws_source(const options& opts) {
+  broker::endpoint ep{bench_config()};
+  auto events = ep.make_status_subscriber(true);
+  auto port = ep.web_socket_listen("127.0.0.1", 0);
+  std::cout << "port " << port << std::endl;
+  for (;;) {
+    auto x = events.get(60s);
+    if (std::holds_alternative<broker::none>(x))
+      return 1;
+    if (auto st = std::get_if<broker::status>(&x);
+        st && st->code() == broker::sc::peer_added)
+      break;
+  }
+  auto pub = ep.make_publisher("/bench/events", 4096);
+  std::string payload(opts.payload, 'x');
+  for (size_t i = 0; i < opts.messages; ++i)
+    pub.publish(make_event(i, payload));
+  char c;
+  while (std::cin.get(c)) {
+  }
+  return 0;
 }
 
 int listen_raw(uint16_t& port) {
@@ -431,10 +464,12 @@ struct sink_result {
 
 sink_result parse_result(const std::optional<std::string>& line) {
   sink_result result;
-  if (line)
+  if (line) {
+    int in_order = 0;
     std::sscanf(line->c_str(), "rate %lf received %zu in_order %d",
-                &result.rate, &result.received,
-                reinterpret_cast<int*>(&result.in_order));
+                &result.rate, &result.received, &in_order);
+    result.in_order = in_order != 0;
+  }
   return result;
 }
 
@@ -494,6 +529,88 @@ void fanout(const options& opts) {
   std::cout << "fanout: " << with_commas(worst) << " msgs/s per subscriber ("
             << sinks.size() << " subscribers, slowest)" << std::endl;
   figures["fanout"] = all_ok ? worst : 0;
+}
+
+/// The JSON text of event `n` (spec: upstream-broker.md §5.3) is
+/// `prefix + n + suffix`: made once by the library's encoder, then spliced.
+struct json_event_template {
+  std::string prefix;
+  std::string suffix;
+
+  explicit json_event_template(const std::string& payload) {
+    // A number that appears nowhere else in the text.
+    constexpr uint64_t marker = 987654321987654321;
+    std::string text;
+    broker::format::json::v1::encode(broker::topic{"/bench/events"},
+                                     make_event(marker, payload), text);
+    auto digits = std::to_string(marker);
+    auto pos = text.find(digits);
+    prefix = text.substr(0, pos);
+    suffix = text.substr(pos + digits.size());
+  }
+
+  void make(uint64_t n, std::string& out) const {
+    out += prefix;
+    out += std::to_string(n);
+    out += suffix;
+  }
+
+  /// Reads the number back, or nullopt if `text` is no such event.
+  std::optional<uint64_t> number(std::string_view text) const {
+    if (text.size() <= prefix.size() + suffix.size() ||
+        text.compare(0, prefix.size(), prefix) != 0)
+      return std::nullopt;
+    auto digits =
+        text.substr(prefix.size(), text.size() - prefix.size() - suffix.size());
+    uint64_t n = 0;
+    for (auto c : digits) {
+      if (c < '0' || c > '9')
+        return std::nullopt;
+      n = n * 10 + static_cast<uint64_t>(c - '0');
+    }
+    return n;
+  }
+};
+
+/// A WebSocket client publishes events into an endpoint (another process),
+/// whose local subscriber counts them.
+void ws_in(const options& opts) {
+  auto args = args_for(opts, "sink");
+  args.push_back("--ws");
+  child_process sink{self_path(), args};
+  auto port = child_port(sink);
+  json_event_template tpl{std::string(opts.payload, 'x')};
+  broker::bench::ws_client client{port, "[]"};
+  client.send(opts.messages,
+              [&](size_t i, std::string& out) { tpl.make(i, out); });
+  report("ws-in (WebSocket client -> native subscriber)",
+         parse_result(child_result(sink, 300s)), opts.messages);
+}
+
+/// A native publisher in another process sends events to a WebSocket
+/// client, which counts them and checks their order.
+void ws_out(const options& opts) {
+  child_process source{self_path(), args_for(opts, "ws-source")};
+  auto port = child_port(source);
+  json_event_template tpl{std::string(opts.payload, 'x')};
+  broker::bench::ws_client client{port, R"(["/bench/events"])"};
+  sink_result res;
+  res.in_order = true;
+  clock_type::time_point first;
+  client.receive(
+      [&](std::string_view text) {
+        if (res.received == 0)
+          first = clock_type::now();
+        if (tpl.number(text) != res.received)
+          res.in_order = false;
+        return ++res.received < opts.messages;
+      },
+      60s);
+  auto elapsed = seconds(clock_type::now() - first);
+  res.rate = res.received > 1 ? double(res.received - 1) / elapsed : 0;
+  client.close();
+  source.close_stdin();
+  report("ws-out (native publisher -> WebSocket client)", res, opts.messages);
 }
 
 struct latency_stats {
@@ -745,6 +862,8 @@ int main(int argc, char** argv) {
     return role_sink(opts);
   if (opts.role == "echo")
     return role_echo(opts);
+  if (opts.role == "ws-source")
+    return role_ws_source(opts);
 
   if (opts.role == "raw-sink")
     return role_raw_sink(opts);
@@ -759,7 +878,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (opts.figures.empty())
-    opts.figures = {"raw", "zmq", "throughput", "latency", "fanout"};
+    opts.figures = {"raw",    "zmq",   "throughput", "latency",
+                    "fanout", "ws-in", "ws-out"};
   for (auto& fig : opts.figures) {
     if (fig == "throughput")
       throughput(opts);
@@ -771,6 +891,10 @@ int main(int argc, char** argv) {
       raw(opts);
     else if (fig == "peering")
       peering(opts);
+    else if (fig == "ws-in")
+      ws_in(opts);
+    else if (fig == "ws-out")
+      ws_out(opts);
     else if (fig == "zmq") {
 #ifdef BROKER_BENCH_WITH_ZMQ
       zmq(opts);

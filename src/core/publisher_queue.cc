@@ -26,7 +26,7 @@ publisher_queue::~publisher_queue() {
 }
 
 void publisher_queue::update_fd_locked() {
-  bool want = sizes_.size() < capacity_ || closed_;
+  bool want = queued_locked() < capacity_ || closed_;
   if (want == fd_signaled_)
     return;
   if (want) {
@@ -58,11 +58,19 @@ bool publisher_queue::push(const data* first, const data* last) {
     bool notify = false;
     {
       std::unique_lock guard{mtx_};
-      cv_.wait(guard, [this] { return sizes_.size() < capacity_ || closed_; });
+      if (queued_locked() >= capacity_ && !closed_) {
+        // Full: sleep until half of it is free (one wake-up per half
+        // queue, not one per pulled batch).
+        ++waiting_producers_;
+        cv_.wait(guard, [this] {
+          return queued_locked() <= resume_level() || closed_;
+        });
+        --waiting_producers_;
+      }
       if (closed_)
         return false;
       auto first = offset;
-      while (next < sizes.size() && sizes_.size() < capacity_) {
+      while (next < sizes.size() && queued_locked() < capacity_) {
         sizes_.push_back(sizes[next]);
         offset += sizes[next++];
       }
@@ -83,7 +91,7 @@ bool publisher_queue::push(const data* first, const data* last) {
 encoded_batch publisher_queue::pull(size_t n) {
   encoded_batch result;
   std::unique_lock guard{mtx_};
-  auto count = std::min(n, sizes_.size());
+  auto count = std::min(n, queued_locked());
   if (count == 0) {
     core_notified_ = false;
     return result;
@@ -96,18 +104,35 @@ encoded_batch publisher_queue::pull(size_t n) {
     bytes_ = pool_->take(reserve);
     sizes_ = std::vector<uint32_t>{};
   } else {
+    auto first = sizes_.begin() + static_cast<ptrdiff_t>(head_);
     size_t len = 0;
-    for (size_t i = 0; i < count; ++i)
-      len += sizes_[i];
+    for (auto i = first; i != first + static_cast<ptrdiff_t>(count); ++i)
+      len += *i;
+    auto from = bytes_.begin() + static_cast<ptrdiff_t>(head_bytes_);
     result.bytes = std::make_shared<const std::vector<uint8_t>>(
-        bytes_.begin(), bytes_.begin() + static_cast<ptrdiff_t>(len));
-    result.sizes.assign(sizes_.begin(), sizes_.begin() + count);
-    bytes_.erase(bytes_.begin(), bytes_.begin() + static_cast<ptrdiff_t>(len));
-    sizes_.erase(sizes_.begin(), sizes_.begin() + count);
+        from, from + static_cast<ptrdiff_t>(len));
+    result.sizes.assign(first, first + static_cast<ptrdiff_t>(count));
+    head_ += count;
+    head_bytes_ += len;
+    if (head_ == sizes_.size()) {
+      bytes_.clear();
+      sizes_.clear();
+      head_ = 0;
+      head_bytes_ = 0;
+    } else if (head_ * 2 >= sizes_.size()) {
+      bytes_.erase(bytes_.begin(),
+                   bytes_.begin() + static_cast<ptrdiff_t>(head_bytes_));
+      sizes_.erase(sizes_.begin(),
+                   sizes_.begin() + static_cast<ptrdiff_t>(head_));
+      head_ = 0;
+      head_bytes_ = 0;
+    }
   }
   update_fd_locked();
+  bool wake = waiting_producers_ > 0 && queued_locked() <= resume_level();
   guard.unlock();
-  cv_.notify_all();
+  if (wake)
+    cv_.notify_all();
   return result;
 }
 
@@ -122,7 +147,7 @@ void publisher_queue::close() {
 
 size_t publisher_queue::size() const {
   std::lock_guard guard{mtx_};
-  return sizes_.size();
+  return queued_locked();
 }
 
 } // namespace broker::core

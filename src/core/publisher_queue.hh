@@ -40,8 +40,8 @@ public:
 
   ~publisher_queue();
 
-  /// Encodes the values in [first, last) into the queue, blocking while it
-  /// is full.
+  /// Encodes the values in [first, last) into the queue. Blocks while it is
+  /// full, until half of its capacity is free again.
   /// @returns `false` if the queue was closed (remaining items are dropped).
   bool push(const data* first, const data* last);
 
@@ -78,9 +78,26 @@ private:
   /// Recycles batch buffers once the core is done with them.
   std::shared_ptr<buffer_pool> pool_ = std::make_shared<buffer_pool>();
 
-  /// Encoded values back to back, and the size of each.
+  /// A producer blocked on a full queue resumes at this fill level.
+  [[nodiscard]] size_t resume_level() const noexcept { return capacity_ / 2; }
+
+  /// Producers blocked in `push`. Requires the lock.
+  size_t waiting_producers_ = 0;
+
+  /// Queued items: `sizes_.size() - head_`.
+  [[nodiscard]] size_t queued_locked() const noexcept {
+    return sizes_.size() - head_;
+  }
+
+  /// Encoded values back to back, and the size of each. The first `head_`
+  /// entries (`head_bytes_` bytes) were pulled already: partial pulls
+  /// advance the head instead of moving the rest to the front, which is
+  /// done only once the pulled part is the larger one (amortised O(1) per
+  /// message).
   std::vector<uint8_t> bytes_;
   std::vector<uint32_t> sizes_;
+  size_t head_ = 0;
+  size_t head_bytes_ = 0;
   /// The core was told about queued items and has not emptied the queue.
   bool core_notified_ = false;
   bool closed_ = false;

@@ -22,7 +22,8 @@ namespace json = format::json::v1;
 
 /// Messages handed to the session that it has not written yet, at most
 /// (the rest waits in the actor's buffer, where the overflow policy acts).
-constexpr size_t max_in_session = 64;
+/// Refilled once half of them are written.
+constexpr size_t max_in_session = 256;
 
 /// Longest close reason RFC 6455 §5.5 allows (125-byte control payload
 /// minus the 2-byte code).
@@ -36,10 +37,20 @@ public:
   explicit ws_bridge(caf::actor self) : self_(std::move(self)) {}
 
   void on_message(std::string text) override {
+    std::vector<std::string> texts;
+    texts.emplace_back(std::move(text));
+    on_messages(std::move(texts));
+  }
+
+  void on_messages(std::vector<std::string> texts) override {
     bool notify = false;
     {
       std::lock_guard guard{mtx_};
-      inbox_.emplace_back(std::move(text));
+      if (inbox_.empty())
+        inbox_ = std::move(texts);
+      else
+        inbox_.insert(inbox_.end(), std::make_move_iterator(texts.begin()),
+                      std::make_move_iterator(texts.end()));
       notify = !inbox_notified_;
       inbox_notified_ = true;
     }
@@ -252,7 +263,9 @@ struct ws_client_state {
     if (ph != phase::active)
       return;
     outq->start_clock_if_idle(in_session > 0);
-    if (outq->empty() || in_session >= max_in_session)
+    // Refill the session once half of it was written: the messages (and
+    // the credit they free) then move in runs, not one by one.
+    if (outq->empty() || in_session > max_in_session / 2)
       return;
     std::vector<std::string> texts;
     while (!outq->empty() && in_session < max_in_session) {

@@ -2,6 +2,7 @@
 
 #include "net/acceptor.hh"
 #include "net/asio.hh"
+#include "net/coalescing_stream.hh"
 #include "net/tls_impl.hh"
 
 #include <boost/asio/post.hpp>
@@ -30,9 +31,21 @@ namespace websocket = beast::websocket;
 
 ws_handler::~ws_handler() = default;
 
+void ws_handler::on_messages(std::vector<std::string> texts) {
+  for (auto& text : texts)
+    on_message(std::move(text));
+}
+
 ws_session::~ws_session() = default;
 
 namespace {
+
+/// Bytes of written messages a session buffers for the transport before it
+/// waits for them to go out (one system call writes them all).
+constexpr size_t max_buffered_bytes = 256 * 1024;
+
+/// Messages delivered to the handler with one call at most.
+constexpr size_t max_delivery_batch = 256;
 
 /// Largest HTTP request header we read before upgrading.
 constexpr uint32_t max_request_header = 8 * 1024;
@@ -65,6 +78,16 @@ public:
   ws_session_impl(tcp_socket sock, const ws_options& opts)
       : ws_(make_layer(std::move(sock), opts)), timer_(ws_.get_executor()),
         opts_(opts) {
+    // The coalescing layer is a member: it cannot outlive `this`.
+    ws_.next_layer().on_drained([this] {
+      report_sent();
+      if (waiting_for_drain_ && !writing_) {
+        waiting_for_drain_ = false;
+        do_write();
+      }
+    });
+    // Messages read so far go to the handler before a read may wait.
+    ws_.next_layer().on_read_wait([this] { deliver(); });
     boost::system::error_code err;
     auto remote = tcp().remote_endpoint(err);
     if (!err) {
@@ -88,17 +111,16 @@ public:
       }
     });
     if constexpr (encrypted) {
-      ws_.next_layer().async_handshake(
-          asio::ssl::stream_base::server,
-          [self](const boost::system::error_code& err) {
-            if (err) {
-              boost::system::error_code ignored;
-              self->tcp().close(ignored);
-              self->upgrade_failed();
-              return;
-            }
-            self->read_request();
-          });
+      raw().async_handshake(asio::ssl::stream_base::server,
+                            [self](const boost::system::error_code& err) {
+                              if (err) {
+                                boost::system::error_code ignored;
+                                self->tcp().close(ignored);
+                                self->upgrade_failed();
+                                return;
+                              }
+                              self->read_request();
+                            });
     } else {
       read_request();
     }
@@ -175,6 +197,9 @@ private:
 
   tcp_socket& tcp() { return beast::get_lowest_layer(ws_); }
 
+  /// The transport below the coalescing layer (socket or TLS stream).
+  NextLayer& raw() { return ws_.next_layer().next_layer(); }
+
   std::shared_ptr<ws_session_impl> shared() {
     return std::static_pointer_cast<ws_session_impl>(shared_from_this());
   }
@@ -188,14 +213,15 @@ private:
     res->keep_alive(false);
     res->body() = std::move(body) + "\n";
     res->prepare_payload();
-    http::async_write(ws_.next_layer(), *res,
-                      [self, res](const boost::system::error_code&, size_t) {
-                        boost::system::error_code ignored;
-                        self->tcp().shutdown(tcp_socket::shutdown_both,
-                                             ignored);
-                        self->tcp().close(ignored);
-                        self->upgrade_failed();
-                      });
+    // Straight to the transport: the socket closes right after this write,
+    // nothing may wait in the coalescing layer.
+    http::async_write(
+        raw(), *res, [self, res](const boost::system::error_code&, size_t) {
+          boost::system::error_code ignored;
+          self->tcp().shutdown(tcp_socket::shutdown_both, ignored);
+          self->tcp().close(ignored);
+          self->upgrade_failed();
+        });
   }
 
   void upgrade_failed() {
@@ -233,6 +259,7 @@ private:
     // A client may not send frames before our 101 response; anything
     // buffered after its request is a protocol violation: drop it.
     read_buf_.consume(read_buf_.size());
+    ws_.next_layer().discard_buffered_input();
     ws_.read_message_max(opts_.max_message_size);
     ws_.text(true);
     ws_.auto_fragment(false);
@@ -270,6 +297,7 @@ private:
           if (!self->ws_.got_text()) {
             // spec §5.1: text frames only.
             self->read_buf_.consume(self->read_buf_.size());
+            self->deliver(); // what came before it is valid
             self->begin_close(ws_close_unsupported_data,
                               "binary messages are not supported: send text "
                               "(JSON)",
@@ -279,9 +307,33 @@ private:
           auto text = beast::buffers_to_string(self->read_buf_.data());
           self->read_buf_.consume(self->read_buf_.size());
           ++self->unconsumed_;
-          self->handler_->on_message(std::move(text));
+          self->received_.emplace_back(std::move(text));
+          if (self->received_.size() >= max_delivery_batch)
+            self->deliver();
           self->do_read();
+          // Reading paused (window full, closing): deliver what we have.
+          if (!self->reading_)
+            self->deliver();
         });
+  }
+
+  /// Reports the messages whose bytes are on the wire now.
+  void report_sent() {
+    auto flushed = ws_.next_layer().flushed_bytes();
+    size_t count = 0;
+    while (!unflushed_ends_.empty() && unflushed_ends_.front() <= flushed) {
+      unflushed_ends_.pop_front();
+      ++count;
+    }
+    if (count > 0 && handler_)
+      handler_->on_sent(count);
+  }
+
+  /// Hands the messages read so far to the handler.
+  void deliver() {
+    if (received_.empty() || !handler_)
+      return;
+    handler_->on_messages(std::exchange(received_, {}));
   }
 
   void on_read_error(const boost::system::error_code& err) {
@@ -303,10 +355,22 @@ private:
     if (finished_)
       return;
     if (queued_.empty()) {
+      // The end of a run of messages: send what collected.
+      ws_.next_layer().defer(false);
       if (closing_)
         do_close();
       return;
     }
+    // Back-pressure from the transport: wait until the buffered bytes are
+    // mostly written.
+    if (ws_.next_layer().buffered() >= max_buffered_bytes) {
+      waiting_for_drain_ = true;
+      ws_.next_layer().defer(false);
+      return;
+    }
+    // Messages written back to back share system calls (see
+    // `coalescing_stream::defer`).
+    ws_.next_layer().defer(true);
     writing_ = true;
     auto self = shared();
     ws_.async_write(asio::buffer(queued_.front()),
@@ -319,8 +383,9 @@ private:
                         return;
                       }
                       self->queued_.pop_front();
-                      if (self->handler_)
-                        self->handler_->on_sent(1);
+                      // Sent once its bytes left the coalescing layer.
+                      self->unflushed_ends_.push_back(
+                          self->ws_.next_layer().accepted_bytes());
                       self->do_write();
                     });
   }
@@ -385,11 +450,12 @@ private:
     boost::system::error_code ignored;
     tcp().close(ignored);
     drop_unwritten();
+    deliver();
     if (auto handler = std::move(handler_))
       handler->on_closed(std::error_code{reason}, std::move(what));
   }
 
-  websocket::stream<NextLayer> ws_;
+  websocket::stream<coalescing_stream<NextLayer>> ws_;
   asio::steady_timer timer_;
   ws_options opts_;
   std::string addr_;
@@ -399,11 +465,17 @@ private:
   upgrade_done done_;
   std::shared_ptr<ws_handler> handler_;
   std::deque<std::string> queued_;
+  /// Where the bytes of each message written to the coalescing layer end,
+  /// until they are flushed (then `on_sent` reports them).
+  std::deque<uint64_t> unflushed_ends_;
+  /// Messages read and not delivered to the handler yet.
+  std::vector<std::string> received_;
   websocket::close_reason close_reason_;
   size_t unconsumed_ = 0;
   bool upgraded_ = false;
   bool reading_ = false;
   bool writing_ = false;
+  bool waiting_for_drain_ = false;
   bool closing_ = false;
   bool close_sent_ = false;
   bool close_deadline_armed_ = false;

@@ -41,7 +41,12 @@ public:
   /// acknowledged (back-pressure to TCP).
   virtual void on_message(std::string text) = 0;
 
-  /// `count` queued messages were written.
+  /// Messages that arrived back to back, in order. The session collects
+  /// what it can read without waiting and delivers it with one call. The
+  /// default calls `on_message` for each.
+  virtual void on_messages(std::vector<std::string> texts);
+
+  /// `count` queued messages left our buffers (written to the socket).
   virtual void on_sent(size_t count) = 0;
 
   /// The session ended. `reason` is empty when we closed it; `what` says
