@@ -64,7 +64,29 @@ bool valid_application_name(beast::string_view name) {
 
 using tcp_socket = asio::ip::tcp::socket;
 
-using tls_socket = asio::ssl::stream<tcp_socket>;
+/// A session's socket: typed with the io_context's own executor. Beast
+/// copies the stream's executor for every operation, and copying the
+/// type-erased `any_io_executor` of a plain `tcp::socket` costs more than
+/// the rest of a small message's write.
+using session_socket =
+    asio::basic_stream_socket<asio::ip::tcp, asio::io_context::executor_type>;
+
+using tls_socket = asio::ssl::stream<session_socket>;
+
+/// Moves an accepted socket into a `session_socket` (same descriptor).
+session_socket retype(tcp_socket sock) {
+  auto& ctx = static_cast<asio::io_context&>(
+      asio::query(sock.get_executor(), asio::execution::context));
+  session_socket result{ctx.get_executor()};
+  boost::system::error_code err;
+  auto protocol = sock.local_endpoint(err).protocol();
+  if (err)
+    return result; // not connected any more: the session fails on first use
+  auto fd = sock.release(err);
+  if (!err)
+    result.assign(protocol, fd, err);
+  return result;
+}
 
 /// A WebSocket session over `NextLayer`: a TCP socket (`ws://`) or TLS over
 /// TCP (`wss://`). All state is touched on the I/O thread only.
@@ -75,7 +97,7 @@ public:
 
   using upgrade_done = std::function<void(bool upgraded)>;
 
-  ws_session_impl(tcp_socket sock, const ws_options& opts)
+  ws_session_impl(session_socket sock, const ws_options& opts)
       : ws_(make_layer(std::move(sock), opts)), timer_(ws_.get_executor()),
         opts_(opts) {
     // The coalescing layer is a member: it cannot outlive `this`.
@@ -94,7 +116,6 @@ public:
       addr_ = remote.address().to_string();
       port_ = remote.port();
     }
-    configure_socket(tcp());
   }
 
   /// Runs the TLS handshake (with `wss://`), reads the HTTP request and
@@ -188,14 +209,14 @@ public:
   uint16_t remote_port() const override { return port_; }
 
 private:
-  static NextLayer make_layer(tcp_socket sock, const ws_options& opts) {
+  static NextLayer make_layer(session_socket sock, const ws_options& opts) {
     if constexpr (encrypted)
       return NextLayer{std::move(sock), opts.tls->native().ssl};
     else
       return sock;
   }
 
-  tcp_socket& tcp() { return beast::get_lowest_layer(ws_); }
+  session_socket& tcp() { return beast::get_lowest_layer(ws_); }
 
   /// The transport below the coalescing layer (socket or TLS stream).
   NextLayer& raw() { return ws_.next_layer().next_layer(); }
@@ -218,7 +239,7 @@ private:
     http::async_write(
         raw(), *res, [self, res](const boost::system::error_code&, size_t) {
           boost::system::error_code ignored;
-          self->tcp().shutdown(tcp_socket::shutdown_both, ignored);
+          self->tcp().shutdown(session_socket::shutdown_both, ignored);
           self->tcp().close(ignored);
           self->upgrade_failed();
         });
@@ -488,8 +509,9 @@ template <class NextLayer>
 void upgrade(tcp_socket sock, const ws_options& opts,
              const std::shared_ptr<listener::impl>& from,
              const ws_listener::accept_handler& on_accept) {
-  auto session =
-      std::make_shared<ws_session_impl<NextLayer>>(std::move(sock), opts);
+  configure_socket(sock);
+  auto session = std::make_shared<ws_session_impl<NextLayer>>(
+      retype(std::move(sock)), opts);
   std::weak_ptr<listener::impl> weak_from = from;
   session->upgrade([on_accept, session, weak_from](bool upgraded) {
     if (!upgraded)
@@ -534,7 +556,7 @@ ws_listener::open(io_runtime& io, const std::string& address, uint16_t port,
     if (opts.tls)
       upgrade<tls_socket>(std::move(sock), opts, from, f);
     else
-      upgrade<tcp_socket>(std::move(sock), opts, from, f);
+      upgrade<session_socket>(std::move(sock), opts, from, f);
   };
   auto acc = open_acceptor(io, address, port, reuse_addr, std::move(on_socket),
                            err, what);
