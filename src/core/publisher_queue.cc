@@ -25,7 +25,20 @@ publisher_queue::~publisher_queue() {
   ::close(fd_);
 }
 
+int publisher_queue::fd() const {
+  if (!fd_wanted_.load(std::memory_order_acquire)) {
+    // First use: from now on the descriptor follows the queue's state.
+    std::lock_guard guard{mtx_};
+    fd_wanted_.store(true, std::memory_order_release);
+    const_cast<publisher_queue*>(this)->update_fd_locked();
+  }
+  return fd_;
+}
+
 void publisher_queue::update_fd_locked() {
+  // Nobody asked for the descriptor: keeping it in sync costs system calls.
+  if (!fd_wanted_.load(std::memory_order_relaxed))
+    return;
   bool want = queued_locked() < capacity_ || closed_;
   if (want == fd_signaled_)
     return;

@@ -4,6 +4,7 @@
 #include "broker/message.hh"
 #include "core/buffer_pool.hh"
 
+#include <atomic>
 #include <condition_variable>
 #include <cstddef>
 #include <functional>
@@ -57,8 +58,9 @@ public:
 
   [[nodiscard]] size_t capacity() const noexcept { return capacity_; }
 
-  /// Readable while the queue has free capacity (or is closed).
-  [[nodiscard]] int fd() const noexcept { return fd_; }
+  /// Readable while the queue has free capacity (or is closed). Kept in
+  /// sync only once it was asked for (the first call).
+  [[nodiscard]] int fd() const;
 
 private:
   /// Keeps the eventfd in sync with "has free capacity". Requires the lock.
@@ -67,6 +69,7 @@ private:
   const size_t capacity_;
   std::function<void()> notify_;
   int fd_ = -1;
+  mutable std::atomic<bool> fd_wanted_{false};
   bool fd_signaled_ = false;
   mutable std::mutex mtx_;
   std::condition_variable cv_;

@@ -3,6 +3,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstdint>
 #include <system_error>
@@ -21,7 +22,21 @@ subscriber_queue::~subscriber_queue() {
   ::close(fd_);
 }
 
-void subscriber_queue::update_fd_locked(bool was_empty) {
+int subscriber_queue::fd() const {
+  if (!fd_wanted_.load(std::memory_order_acquire)) {
+    // First use: from now on the descriptor follows the queue's state.
+    std::unique_lock guard{mtx_};
+    fd_wanted_.store(true, std::memory_order_release);
+    const_cast<subscriber_queue*>(this)->update_fd_locked();
+  }
+  return fd_;
+}
+
+void subscriber_queue::update_fd_locked() {
+  // Nobody asked for the descriptor: keeping it in sync would cost two
+  // system calls per batch for nothing.
+  if (!fd_wanted_.load(std::memory_order_relaxed))
+    return;
   bool want = !items_.empty() || closed_;
   if (want == fd_signaled_)
     return;
@@ -33,8 +48,6 @@ void subscriber_queue::update_fd_locked(bool was_empty) {
     [[maybe_unused]] auto n = ::read(fd_, &value, sizeof(value));
   }
   fd_signaled_ = want;
-  if (was_empty && want)
-    cv_.notify_all();
 }
 
 size_t subscriber_queue::push(data_message* first, data_message* last) {
@@ -61,7 +74,12 @@ size_t subscriber_queue::push(data_message* first, data_message* last) {
     }
     taken = total;
   }
-  update_fd_locked(was_empty);
+  update_fd_locked();
+  // Wake a blocked consumer after unlocking (it needs the lock at once).
+  bool wake = was_empty && !items_.empty() && waiting_ > 0;
+  guard.unlock();
+  if (wake)
+    cv_.notify_all();
   return taken;
 }
 
@@ -75,7 +93,8 @@ void subscriber_queue::close() {
   if (closed_)
     return;
   closed_ = true;
-  update_fd_locked(false);
+  update_fd_locked();
+  guard.unlock();
   cv_.notify_all();
 }
 
@@ -89,6 +108,22 @@ void subscriber_queue::notify_space(std::unique_lock<std::mutex>& guard) {
     fn();
 }
 
+bool subscriber_queue::wait_locked(
+    std::unique_lock<std::mutex>& guard,
+    std::chrono::steady_clock::time_point deadline) {
+  auto ready = [this] { return !items_.empty() || closed_; };
+  if (ready())
+    return true;
+  ++waiting_;
+  bool result = true;
+  if (deadline == std::chrono::steady_clock::time_point::max())
+    cv_.wait(guard, ready);
+  else
+    result = cv_.wait_until(guard, deadline, ready);
+  --waiting_;
+  return result;
+}
+
 std::optional<data_message> subscriber_queue::pop() {
   return pop_until(std::chrono::steady_clock::time_point::max());
 }
@@ -96,16 +131,11 @@ std::optional<data_message> subscriber_queue::pop() {
 std::optional<data_message>
 subscriber_queue::pop_until(std::chrono::steady_clock::time_point deadline) {
   std::unique_lock guard{mtx_};
-  auto ready = [this] { return !items_.empty() || closed_; };
-  if (deadline == std::chrono::steady_clock::time_point::max())
-    cv_.wait(guard, ready);
-  else if (!cv_.wait_until(guard, deadline, ready))
-    return std::nullopt;
-  if (items_.empty())
+  if (!wait_locked(guard, deadline) || items_.empty())
     return std::nullopt;
   auto result = std::move(items_.front());
   items_.pop_front();
-  update_fd_locked(false);
+  update_fd_locked();
   notify_space(guard);
   return result;
 }
@@ -116,19 +146,14 @@ void subscriber_queue::pop_n(size_t n,
   std::unique_lock guard{mtx_};
   size_t got = 0;
   while (got < n) {
-    auto ready = [this] { return !items_.empty() || closed_; };
-    if (deadline == std::chrono::steady_clock::time_point::max())
-      cv_.wait(guard, ready);
-    else if (!cv_.wait_until(guard, deadline, ready))
-      break;
-    if (items_.empty())
+    if (!wait_locked(guard, deadline) || items_.empty())
       break;
     while (got < n && !items_.empty()) {
       out.emplace_back(std::move(items_.front()));
       items_.pop_front();
       ++got;
     }
-    update_fd_locked(false);
+    update_fd_locked();
     if (producer_waiting_ && items_.size() < capacity_) {
       notify_space(guard);
       guard.lock();
@@ -141,7 +166,7 @@ std::vector<data_message> subscriber_queue::pop_all() {
   std::vector<data_message> result{std::make_move_iterator(items_.begin()),
                                    std::make_move_iterator(items_.end())};
   items_.clear();
-  update_fd_locked(false);
+  update_fd_locked();
   notify_space(guard);
   return result;
 }

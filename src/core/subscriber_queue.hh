@@ -2,6 +2,7 @@
 
 #include "broker/message.hh"
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
@@ -84,12 +85,20 @@ public:
   [[nodiscard]] bool closed() const;
 
   /// A file descriptor that is readable while messages are queued (or the
-  /// queue is closed). Owned by the queue.
-  [[nodiscard]] int fd() const noexcept { return fd_; }
+  /// queue is closed). Owned by the queue. Kept in sync only once it was
+  /// asked for (the first call), so queues nobody polls cost no system
+  /// calls.
+  [[nodiscard]] int fd() const;
 
 private:
-  /// Keeps the eventfd in sync with emptiness. Requires the lock.
-  void update_fd_locked(bool was_empty);
+  /// Keeps the eventfd in sync with emptiness (once `fd()` was called).
+  /// Requires the lock.
+  void update_fd_locked();
+
+  /// Waits until a message is queued, the queue closed or `deadline`
+  /// passed. @returns false on timeout. Requires the lock.
+  bool wait_locked(std::unique_lock<std::mutex>& guard,
+                   std::chrono::steady_clock::time_point deadline);
 
   /// Called after taking messages: fires `on_space` if the producer waits.
   void notify_space(std::unique_lock<std::mutex>& guard);
@@ -97,7 +106,10 @@ private:
   const size_t capacity_;
   const full_policy policy_;
   int fd_ = -1;
+  mutable std::atomic<bool> fd_wanted_{false};
   bool fd_signaled_ = false;
+  /// Consumers blocked in `wait_locked`.
+  size_t waiting_ = 0;
   mutable std::mutex mtx_;
   std::condition_variable cv_;
   std::deque<data_message> items_;
