@@ -271,7 +271,12 @@ struct ws_client_state {
     while (!outq->empty() && in_session < max_in_session) {
       auto& env = *outq->front().content;
       std::string out;
-      json::encode(env.topic(), env.value(), out);
+      // In wire form (received or published that way): transcoded in
+      // place, never decoded here.
+      if (!env.has_encoded() ||
+          !json::encode_wire(env.topic(), env.encoded_data(),
+                             env.encoded_size(), out))
+        json::encode(env.topic(), env.value(), out);
       texts.emplace_back(std::move(out));
       outq->pop_front();
       ++in_session;

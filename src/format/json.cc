@@ -33,6 +33,8 @@ static_assert(max_nesting_depth == bin::v1::max_nesting_depth,
 
 namespace {
 
+namespace bin = format::bin::v1;
+
 // -- constants ----------------------------------------------------------------
 
 /// `@data-type` names, indexed by `data::type` (spec: §5.4).
@@ -269,6 +271,118 @@ void append_typed_value(const data& x, std::string& out) {
   out += type_names[static_cast<size_t>(x.get_type())];
   out += "\",\"data\":";
   visit(data_writer{out}, x);
+}
+
+/// Writes the value at `src` (binary wire format v1) as `append_typed_value`
+/// writes its decoded form, reading scalars and vectors in place. Sets and
+/// tables are decoded and written as values: their JSON order is the
+/// value's order, which need not be the (accepted) wire order.
+/// @returns false if the bytes are no valid value or nest deeper than
+///          `max_nesting_depth`.
+bool append_typed_wire_value(bin::reader& src, std::string& out,
+                             size_t depth = 0) {
+  const auto* start = src.position();
+  auto remaining = src.remaining();
+  uint8_t raw_tag = 0;
+  if (!src.read_u8(raw_tag) || raw_tag >= num_types)
+    return false;
+  auto type = static_cast<data::type>(raw_tag);
+  auto write_header = [&out, raw_tag] {
+    out += "\"@data-type\":\"";
+    out += type_names[raw_tag];
+    out += "\",\"data\":";
+  };
+  auto read_string = [&src](std::string_view& str) {
+    uint32_t len = 0;
+    bin::byte_span bytes;
+    if (!src.read_varbyte(len) || !src.read_bytes(len, bytes))
+      return false;
+    str =
+        std::string_view{reinterpret_cast<const char*>(bytes.data), bytes.size};
+    return true;
+  };
+  uint64_t bits = 0;
+  switch (type) {
+  case data::type::none:
+    write_header();
+    out += "{}";
+    return true;
+  case data::type::boolean: {
+    uint8_t byte = 0;
+    if (!src.read_u8(byte))
+      return false;
+    write_header();
+    out += byte != 0 ? "true" : "false";
+    return true;
+  }
+  case data::type::count:
+    if (!src.read_u64(bits))
+      return false;
+    write_header();
+    append_integer(bits, out);
+    return true;
+  case data::type::integer:
+    if (!src.read_u64(bits))
+      return false;
+    write_header();
+    append_integer(static_cast<integer>(bits), out);
+    return true;
+  case data::type::real:
+    if (!src.read_u64(bits))
+      return false;
+    write_header();
+    append_real(bin::unpack_real(bits), out);
+    return true;
+  case data::type::timestamp:
+    if (!src.read_u64(bits))
+      return false;
+    write_header();
+    append_timestamp(timestamp{timespan{static_cast<int64_t>(bits)}}, out);
+    return true;
+  case data::type::timespan:
+    if (!src.read_u64(bits))
+      return false;
+    write_header();
+    append_timespan(timespan{static_cast<int64_t>(bits)}, out);
+    return true;
+  case data::type::string:
+  case data::type::enum_value: {
+    std::string_view str;
+    if (!read_string(str))
+      return false;
+    write_header();
+    append_string(str, out);
+    return true;
+  }
+  case data::type::vector: {
+    uint32_t n = 0;
+    if (depth >= max_nesting_depth || !src.read_varbyte(n) ||
+        n > src.remaining())
+      return false;
+    write_header();
+    out += '[';
+    for (uint32_t i = 0; i < n; ++i) {
+      out += i == 0 ? "{" : ",{";
+      if (!append_typed_wire_value(src, out, depth + 1))
+        return false;
+      out += '}';
+    }
+    out += ']';
+    return true;
+  }
+  default: {
+    // Addresses, subnets, ports (their text form), sets and tables.
+    bin::reader sub{bin::byte_span{start, remaining}};
+    data x;
+    bin::decode_error err;
+    bin::byte_span consumed;
+    if (!bin::decode_value(sub, x, err) ||
+        !src.read_bytes(sub.offset() - 1, consumed))
+      return false;
+    append_typed_value(x, out);
+    return true;
+  }
+  }
 }
 
 // -- parsed documents ---------------------------------------------------------
@@ -1300,6 +1414,21 @@ void encode_value(const data& x, std::string& out) {
   out += '{';
   append_typed_value(x, out);
   out += '}';
+}
+
+bool encode_wire(const topic& t, const uint8_t* bytes, size_t size,
+                 std::string& out) {
+  auto old_size = out.size();
+  out += "{\"type\":\"data-message\",\"topic\":";
+  append_string(t.string(), out);
+  out += ',';
+  bin::reader src{bin::byte_span{bytes, size}};
+  if (!append_typed_wire_value(src, out) || !src.at_end()) {
+    out.resize(old_size);
+    return false;
+  }
+  out += '}';
+  return true;
 }
 
 std::string make_ack(const endpoint_id& id, std::string_view version) {

@@ -45,6 +45,14 @@ inline constexpr size_t max_json_depth = 3 * max_nesting_depth + 4;
 /// <value>}` (compact, keys in exactly this order, spec: §5.3).
 void encode(const topic& t, const data& x, std::string& out);
 
+/// Appends exactly what `encode(t, x, out)` appends, for the value `x`
+/// whose binary wire form (v1) is `bytes[0..size)`, reading it in place
+/// instead of building `x` first (WebSocket clients receive messages that
+/// arrived or were published in wire form).
+/// @returns false (and appends nothing) if the bytes are no valid value.
+[[nodiscard]] bool encode_wire(const topic& t, const uint8_t* bytes,
+                               size_t size, std::string& out);
+
 /// Appends `{"@data-type":<type>,"data":<value>}` (the nested form used
 /// inside containers, spec: §5.4).
 void encode_value(const data& x, std::string& out);

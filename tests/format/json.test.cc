@@ -922,3 +922,86 @@ TEST_CASE("special values round-trip through JSON", "[format][json]") {
   REQUIRE(result.ok);
   CHECK(std::isnan(get<real>(result.value)));
 }
+
+// -- encode_wire: the same text, straight from the binary wire form -----------
+
+namespace {
+
+/// Checks that transcoding the wire form of `x` yields `encode(x)`.
+void check_wire_transcoding(const data& x, const std::string& topic_str) {
+  auto bytes = format::bin::v1::encode(x);
+  std::string expected;
+  json::encode(topic{topic_str}, x, expected);
+  std::string actual = "prefix:";
+  INFO(expected);
+  REQUIRE(
+      json::encode_wire(topic{topic_str}, bytes.data(), bytes.size(), actual));
+  CHECK(actual == "prefix:" + expected);
+}
+
+} // namespace
+
+TEST_CASE("encode_wire writes what encode writes, for random values",
+          "[format][json]") {
+  constexpr uint64_t seed = 0x77697265; // "wire"
+  constexpr size_t num_values = 3000;
+  json_value_generator gen{seed};
+  for (size_t i = 0; i < num_values; ++i)
+    check_wire_transcoding(gen.next(), "/t/" + std::to_string(i));
+}
+
+TEST_CASE("encode_wire writes what encode writes, for special values",
+          "[format][json]") {
+  const data samples[] = {
+      nil,
+      true,
+      false,
+      std::numeric_limits<count>::max(),
+      std::numeric_limits<integer>::min(),
+      -0.0,
+      std::numeric_limits<real>::infinity(),
+      std::nan(""),
+      std::numeric_limits<real>::denorm_min(),
+      std::string{"quote \" backslash \\ control \x01 \v"},
+      enum_value{"Log::WRITER_ASCII"},
+      timestamp{timespan{-1'500'000'000}},
+      timespan{1'500'000},
+      vector{},
+      vector{vector{vector{count{1}}}, set{count{2}, count{1}},
+             table{{std::string{"k"}, vector{}}}},
+  };
+  for (const auto& x : samples)
+    check_wire_transcoding(x, "/special");
+}
+
+TEST_CASE("encode_wire orders sets and tables as their values do",
+          "[format][json]") {
+  // A set written in descending order (accepted on the wire, spec §4.6):
+  // tag 12, two elements, count 2, count 1.
+  std::vector<uint8_t> bytes{12, 2, 2, 0, 0, 0, 0, 0, 0, 0,
+                             2,  2, 0, 0, 0, 0, 0, 0, 0, 1};
+  std::string actual;
+  REQUIRE(json::encode_wire(topic{"/s"}, bytes.data(), bytes.size(), actual));
+  std::string expected;
+  json::encode(topic{"/s"}, set{count{1}, count{2}}, expected);
+  CHECK(actual == expected);
+}
+
+TEST_CASE("encode_wire rejects bytes that are no value", "[format][json]") {
+  auto bytes = format::bin::v1::encode(
+      vector{count{1}, std::string{"text"}, set{count{3}}});
+  for (size_t len = 0; len < bytes.size(); ++len) {
+    std::string out = "kept";
+    INFO("truncated to " << len << " bytes");
+    CHECK_FALSE(json::encode_wire(topic{"/t"}, bytes.data(), len, out));
+    CHECK(out == "kept");
+  }
+  auto trailing = bytes;
+  trailing.push_back(0);
+  std::string out;
+  CHECK_FALSE(
+      json::encode_wire(topic{"/t"}, trailing.data(), trailing.size(), out));
+  const uint8_t bad_tag[] = {42};
+  CHECK_FALSE(json::encode_wire(topic{"/t"}, bad_tag, 1, out));
+  CHECK(out.empty());
+}
