@@ -146,6 +146,14 @@ struct client_entry {
   bool removing = false;
 };
 
+/// An inbound batch not yet acknowledged to its peer (or client) because
+/// subscribers it delivered to hold messages back.
+struct pending_ack {
+  caf::actor handle;
+  /// The subscribers that got messages of the batch.
+  std::vector<uint64_t> subscribers;
+};
+
 struct core_state {
   static inline const char* name = "broker.core";
 
@@ -162,8 +170,8 @@ struct core_state {
   std::multimap<endpoint_id, promise_ptr<bool>> peer_waiters;
   std::map<uint64_t, subscriber_entry> subscribers;
   std::map<uint64_t, publisher_entry> publishers;
-  /// Peers whose inbound batch waits for a full subscriber to make room.
-  std::vector<caf::actor> pending_acks;
+  /// Peers whose inbound batch waits for full subscribers to make room.
+  std::vector<pending_ack> pending_acks;
   std::vector<topic> forwarded;
   filter_type filter;
   std::vector<std::shared_ptr<net::listener>> listeners;
@@ -231,9 +239,11 @@ struct core_state {
   }
 
   /// Delivers the messages of `msgs` for which `pred` holds to matching
-  /// local subscribers, one queue operation per subscriber.
+  /// local subscribers, one queue operation per subscriber; adds the IDs of
+  /// the subscribers that got any to `touched` (when given).
   template <class Predicate>
-  void deliver_local(const node_message_batch& msgs, Predicate pred) {
+  void deliver_local(const node_message_batch& msgs, Predicate pred,
+                     std::vector<uint64_t>* touched = nullptr) {
     if (subscribers.empty())
       return;
     std::vector<data_message> buf;
@@ -242,25 +252,33 @@ struct core_state {
       for (auto& msg : msgs)
         if (pred(msg) && filter_matches(sub.filter, get_topic(msg.content)))
           buf.push_back(msg.content);
-      if (!buf.empty())
+      if (!buf.empty()) {
         push_to(sub, buf.data(), buf.data() + buf.size());
+        if (touched != nullptr)
+          touched->push_back(id);
+      }
     }
   }
 
-  bool any_subscriber_blocked() const {
-    for (auto& [id, sub] : subscribers)
-      if (!sub.held.empty())
-        return true;
-    return false;
+  /// Returns whether one of the subscribers `ids` holds messages back.
+  bool any_blocked(const std::vector<uint64_t>& ids) const {
+    return std::any_of(ids.begin(), ids.end(), [this](uint64_t id) {
+      auto i = subscribers.find(id);
+      return i != subscribers.end() && !i->second.held.empty();
+    });
   }
 
-  /// Lets peers read on once no subscriber holds messages back.
+  /// Lets peers read on whose batches no subscriber holds back any more.
   void release_acks() {
-    if (pending_acks.empty() || any_subscriber_blocked())
-      return;
-    for (auto& hdl : pending_acks)
-      self->send(hdl, inbound_ack_msg{});
-    pending_acks.clear();
+    auto released = [this](const pending_ack& x) {
+      if (any_blocked(x.subscribers))
+        return false;
+      self->send(x.handle, inbound_ack_msg{});
+      return true;
+    };
+    pending_acks.erase(std::remove_if(pending_acks.begin(),
+                                      pending_acks.end(), released),
+                       pending_acks.end());
   }
 
   void on_subscriber_space(uint64_t id) {
@@ -349,14 +367,20 @@ struct core_state {
       hdl = j->second.handle; // clients count as remote senders (spec §5.5)
     else
       return; // a batch racing with the sender's removal
-    deliver_local(msgs, [this](const node_message& msg) {
-      return !msg.receiver.valid() || msg.receiver == own_id();
-    });
+    std::vector<uint64_t> touched;
+    deliver_local(
+        msgs,
+        [this](const node_message& msg) {
+          return !msg.receiver.valid() || msg.receiver == own_id();
+        },
+        &touched);
     dispatch(msgs);
-    // Back-pressure: while a subscriber queue is full, the peer gets no ack
-    // and soon stops reading from its socket.
-    if (any_subscriber_blocked())
-      pending_acks.push_back(std::move(hdl));
+    // Back-pressure: while a subscriber that got messages of this batch
+    // holds some back (its queue is full), the peer gets no ack and soon
+    // stops reading from its socket. Peers whose messages go elsewhere read
+    // on: a slow subscriber slows down only the peers that feed it.
+    if (any_blocked(touched))
+      pending_acks.push_back(pending_ack{std::move(hdl), std::move(touched)});
     else
       self->send(hdl, inbound_ack_msg{});
   }

@@ -509,6 +509,35 @@ TEST_CASE("a full subscriber queue holds peers back without loss",
   CHECK(in_order);
 }
 
+TEST_CASE("a full subscriber holds back only the peers that feed it",
+          "[pubsub][backpressure]") {
+  endpoint a{test_config()};
+  endpoint b{test_config()};
+  endpoint target{test_config()};
+  // Never read: fills up and holds a's messages back.
+  auto stuck = target.make_subscriber({"/stuck"}, 8);
+  auto other = target.make_subscriber({"/other"}, 64);
+  connect(a, target);
+  connect(b, target);
+  REQUIRE(peer_wants(a, "/stuck"));
+  REQUIRE(peer_wants(b, "/other"));
+  for (size_t i = 0; i < 1'000; ++i)
+    a.publish("/stuck", numbered_event(i, payload));
+  REQUIRE(wait_until([&] { return stuck.available() == 8; }));
+  // Meanwhile b's messages keep flowing, each one only after the previous
+  // one arrived: an ack withheld from b would stop this at once.
+  for (size_t i = 0; i < 200; ++i) {
+    b.publish("/other", numbered_event(i, payload));
+    auto msg = other.get(wait_bound);
+    REQUIRE(msg);
+    CHECK(event_number(get_data(*msg)) == i);
+  }
+  // And a's messages are held, not lost.
+  auto [got, in_order] = receive_numbered(stuck, 1'000);
+  CHECK(got == 1'000);
+  CHECK(in_order);
+}
+
 TEST_CASE("a topic longer than the wire allows is refused with an error",
           "[pubsub]") {
   endpoint a{test_config()};
