@@ -490,8 +490,11 @@ struct peering_state {
       return;
     auto now = clock_type::now();
     // While we hold reads back (our own subscribers are full), silence on
-    // the wire says nothing about the peer: do not count it.
-    if (!held_chunks.empty())
+    // the wire says nothing about the peer: do not count it. Nor can we see
+    // the peer's pings then, so we keep pinging it ourselves, or its own
+    // heartbeat timeout would take our silence for a lost peer.
+    auto holding_reads = !held_chunks.empty();
+    if (holding_reads)
       last_received = now;
     if (now - last_received > cfg->heartbeat_timeout) {
       lost = true;
@@ -504,7 +507,7 @@ struct peering_state {
     // overflow policy instead.
     if (outq->check_stall(in_flight > 0, cfg->peer_stall_timeout))
       self->send(core, peer_stall_msg{peer, true});
-    if (now - last_received >= cfg->heartbeat_interval &&
+    if ((holding_reads || now - last_received >= cfg->heartbeat_interval) &&
         now - last_ping >= cfg->heartbeat_interval) {
       last_ping = now;
       net::byte_buffer payload{heartbeat_prefix.begin(),

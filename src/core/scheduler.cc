@@ -8,6 +8,7 @@
 
 #include <pthread.h>
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <deque>
@@ -22,6 +23,13 @@ namespace broker::core {
 namespace {
 
 using caf::resumable;
+
+/// Messages an actor handles per turn at most before other work (I/O
+/// completions, other actors, timers) runs. CAF's default is unlimited: a
+/// burst of publications would then keep the core busy until its mailbox
+/// is empty, with no socket I/O or heartbeats meanwhile. Our messages carry
+/// whole batches, so a turn of this many is still a lot of work.
+constexpr size_t max_messages_per_turn = 64;
 
 /// A thread-safe CAF clock that does not own a thread: whoever waits for
 /// work also waits for `next_deadline()` and then calls `dispatch()`.
@@ -135,11 +143,13 @@ public:
   explicit lean_coordinator(caf::actor_system& sys)
       : super(sys), clock_([this] { wake_one(); }) {}
 
+  /// Notifies under the lock, as wake_one() does: callers on other threads
+  /// (the I/O thread sending to an actor) must be done with `cv_` once
+  /// stop() took the lock after them, for ~lean_coordinator destroys it
+  /// right after stop() without joining those threads.
   void enqueue(resumable* job) override {
-    {
-      std::lock_guard guard{mtx_};
-      jobs_.push_back(job);
-    }
+    std::lock_guard guard{mtx_};
+    jobs_.push_back(job);
     cv_.notify_one();
   }
 
@@ -185,7 +195,7 @@ private:
   };
 
   void wake_one() {
-    { std::lock_guard guard{mtx_}; }
+    std::lock_guard guard{mtx_};
     cv_.notify_one();
   }
 
@@ -223,7 +233,8 @@ private:
       clock_.dispatch();
       if (job == nullptr)
         continue;
-      switch (job->resume(self, max_throughput())) {
+      switch (job->resume(self,
+                          std::min(max_throughput(), max_messages_per_turn))) {
       case resumable::resume_later:
         enqueue(job);
         break;
@@ -318,7 +329,8 @@ private:
   };
 
   void run(resumable* job) {
-    switch (job->resume(&unit_, max_throughput())) {
+    switch (job->resume(&unit_,
+                        std::min(max_throughput(), max_messages_per_turn))) {
     case resumable::resume_later:
       enqueue(job);
       break;

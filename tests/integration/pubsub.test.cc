@@ -316,6 +316,9 @@ TEST_CASE("endpoint::publish keeps order too", "[pubsub]") {
 TEST_CASE("a graceful unpeer flushes what was published before", "[pubsub]") {
   auto cfg = test_config();
   cfg.set("broker.peer-buffer-size", uint64_t{100'000});
+  // The BYE waits behind all messages below; under sanitizers sending them
+  // can take longer than the default bound (3 s).
+  cfg.set("broker.unpeer-timeout", timespan{30s});
   endpoint a{std::move(cfg)};
   endpoint b{test_config()};
   auto sub = b.make_subscriber({"/n"}, 100'000);

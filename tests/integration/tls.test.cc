@@ -219,6 +219,9 @@ TEST_CASE("a graceful unpeer over TLS flushes what was published before",
           "[tls][pubsub]") {
   auto cfg = tls_config();
   cfg.set("broker.peer-buffer-size", uint64_t{100'000});
+  // The BYE waits behind all messages below; under sanitizers encrypting
+  // them can take longer than the default bound (3 s).
+  cfg.set("broker.unpeer-timeout", timespan{30s});
   endpoint a{std::move(cfg)};
   endpoint b{tls_config()};
   event_log lb{b};
