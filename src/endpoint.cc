@@ -5,6 +5,8 @@
 #include "core/facade.hh"
 #include "core/messages.hh"
 #include "core/scheduler.hh"
+#include "logger.hh"
+#include "net/http_server.hh"
 #include "net/io_runtime.hh"
 #include "net/listener.hh"
 #include "net/tls.hh"
@@ -14,6 +16,7 @@
 #include <caf/actor_system_config.hpp>
 
 #include <atomic>
+#include <charconv>
 #include <stdexcept>
 
 namespace broker {
@@ -37,6 +40,22 @@ constexpr timespan default_shutdown_timeout = std::chrono::seconds{5};
 [[noreturn]] void bad_setting(std::string_view key, std::string_view what) {
   throw std::invalid_argument("invalid setting " + std::string{key} + ": " +
                               std::string{what});
+}
+
+/// Applies `broker.console-verbosity` (env BROKER_CONSOLE_VERBOSITY) to the
+/// process-wide console log, if set. As upstream (spec §1.10), a value other
+/// than trace, debug, info, warning, error or quiet is rejected.
+void apply_console_verbosity(const configuration& cfg) {
+  constexpr std::string_view key = "broker.console-verbosity";
+  auto str = cfg.read_str(key);
+  if (!str)
+    return;
+  logger::level lvl;
+  if (!logger::parse(*str, lvl))
+    bad_setting(key, "expected trace, debug, info, warning, error or quiet, "
+                     "got '" +
+                         *str + "'");
+  logger::set_console_level(lvl);
 }
 
 /// Reads an optional duration setting into `dst`.
@@ -146,6 +165,8 @@ struct endpoint::impl {
   std::unique_ptr<caf::actor_system_config> sys_cfg;
   std::unique_ptr<caf::actor_system> sys;
   std::shared_ptr<core::core_handle> core;
+  /// The Prometheus exporter (`broker.metrics.port`), if configured.
+  std::shared_ptr<net::http_server> metrics_server;
   std::atomic<uint64_t> next_subscriber{1};
   std::atomic<uint64_t> next_publisher{1};
   std::atomic<bool> shut_down{false};
@@ -200,6 +221,7 @@ endpoint::endpoint(configuration config)
 
 endpoint::endpoint(configuration config, endpoint_id id)
     : impl_(std::make_unique<impl>()), id_(id) {
+  apply_console_verbosity(config);
   auto settings = resolve_settings(config, id);
   read_duration(config, "broker.shutdown-timeout", impl_->shutdown_timeout);
   size_t threads = default_scheduler_threads;
@@ -212,6 +234,8 @@ endpoint::endpoint(configuration config, endpoint_id id)
   auto core = core::spawn_core_actor(
       *impl_->sys, core::core_args{impl_->cfg, impl_->io.get()});
   impl_->core = std::make_shared<core::core_handle>(std::move(core));
+  logger::debug("endpoint", "started endpoint ", id,
+                impl_->cfg->tls ? " (TLS)" : " (plain TCP)");
   // spec §1.2: `broker.web-socket.port` (or BROKER_WEB_SOCKET_PORT) starts a
   // WebSocket listener right away.
   if (config.settings().count("broker.web-socket.port") > 0) {
@@ -226,6 +250,73 @@ endpoint::endpoint(configuration config, endpoint_id id)
       bad_setting("broker.web-socket.port", *err.message());
     }
   }
+  start_metrics_exporter(config);
+}
+
+namespace {
+
+/// Reads `broker.metrics.port`: a number, or upstream's `N/tcp` form.
+std::optional<uint16_t> read_metrics_port(const configuration& config) {
+  constexpr std::string_view key = "broker.metrics.port";
+  if (config.settings().count(std::string{key}) == 0)
+    return std::nullopt;
+  if (auto num = config.read_u64(key, UINT16_MAX))
+    return static_cast<uint16_t>(*num);
+  if (auto str = config.read_str(key)) {
+    std::string_view text = *str;
+    if (auto pos = text.find("/tcp");
+        pos != std::string_view::npos && pos + 4 == text.size())
+      text = text.substr(0, pos);
+    uint32_t value = 0;
+    auto [end, errc] =
+        std::from_chars(text.data(), text.data() + text.size(), value);
+    if (errc == std::errc{} && end == text.data() + text.size() &&
+        !text.empty() && value <= UINT16_MAX)
+      return static_cast<uint16_t>(value);
+  }
+  bad_setting(key, "expected a port number (or N/tcp)");
+}
+
+} // namespace
+
+void endpoint::start_metrics_exporter(const configuration& config) {
+  auto port = read_metrics_port(config);
+  if (!port)
+    return;
+  auto addr = config.read_str("broker.metrics.address").value_or("");
+  std::string name;
+  if (auto str = config.read_str("broker.metrics.endpoint-name"))
+    name = *str;
+  else
+    convert(id_, name);
+  std::weak_ptr<core::core_handle> weak_core = impl_->core;
+  auto on_request = [weak_core, name](const std::string& target,
+                                      net::http_server::reply_fn reply) {
+    // The path, without a query string.
+    auto path = target.substr(0, target.find('?'));
+    if (path != "/metrics") {
+      reply(404, "text/plain", "not found: the metrics are at /metrics\n");
+      return;
+    }
+    auto ptr = weak_core.lock();
+    auto answer = [reply, name](std::vector<peer_metrics> xs) {
+      reply(200, "text/plain; version=0.0.4", to_prometheus(xs, name));
+    };
+    core::get_metrics_msg msg;
+    msg.then = answer;
+    if (!ptr || !ptr->send(std::move(msg)))
+      reply(503, "text/plain", "endpoint is shutting down\n");
+  };
+  std::error_code err;
+  std::string what;
+  impl_->metrics_server = net::http_server::open(
+      *impl_->io, addr, *port, std::move(on_request), err, what);
+  if (!impl_->metrics_server) {
+    shutdown();
+    bad_setting("broker.metrics.port", what);
+  }
+  logger::info("endpoint", "metrics exporter on port ",
+               impl_->metrics_server->port());
 }
 
 endpoint::~endpoint() {
@@ -235,6 +326,9 @@ endpoint::~endpoint() {
 void endpoint::shutdown() {
   if (!impl_ || impl_->shut_down.exchange(true))
     return;
+  logger::debug("endpoint", "shutting down endpoint ", id_);
+  if (impl_->metrics_server)
+    impl_->metrics_server->close();
   auto done = std::make_shared<std::promise<void>>();
   auto fut = done->get_future();
   if (impl_->core->send(core::shutdown_msg{done}))
@@ -261,6 +355,7 @@ uint16_t endpoint::listen(const std::string& address, uint16_t port, error* err,
 uint16_t endpoint::listen(const std::string& address, uint16_t port,
                           protocol proto, error* err, bool reuse_addr) {
   auto fail = [&](std::string what) -> uint16_t {
+    logger::warning("endpoint", what);
     if (err)
       *err = error{ec::unspecified, std::move(what)};
     return 0;
@@ -292,6 +387,8 @@ uint16_t endpoint::listen(const std::string& address, uint16_t port,
       lst->close();
       return fail("endpoint is shut down");
     }
+    logger::info("endpoint", "listening for WebSocket clients on ",
+                 address.empty() ? "*" : address, ":", bound);
     return bound;
   }
   auto on_accept = [weak_core](std::shared_ptr<net::stream> stream) {
@@ -312,6 +409,8 @@ uint16_t endpoint::listen(const std::string& address, uint16_t port,
     lst->close();
     return fail("endpoint is shut down");
   }
+  logger::info("endpoint", "listening for peers on ",
+               address.empty() ? "*" : address, ":", bound);
   return bound;
 }
 
@@ -354,6 +453,17 @@ bool endpoint::unpeer(const std::string& address, uint16_t port) {
 
 void endpoint::unpeer_nosync(const std::string& address, uint16_t port) {
   impl_->core->send(core::unpeer_msg{network_info{address, port}, nullptr});
+}
+
+std::vector<peer_metrics> endpoint::metrics() const {
+  return impl_
+      ->ask<std::vector<peer_metrics>>(core::get_metrics_msg{nullptr, nullptr},
+                                       query_timeout)
+      .value_or(std::vector<peer_metrics>{});
+}
+
+uint16_t endpoint::metrics_port() const noexcept {
+  return impl_->metrics_server ? impl_->metrics_server->port() : 0;
 }
 
 std::vector<peer_info> endpoint::peers() const {

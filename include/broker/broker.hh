@@ -18,6 +18,7 @@
 #include "broker/none.hh"
 #include "broker/peer_flags.hh"
 #include "broker/peer_info.hh"
+#include "broker/peer_metrics.hh"
 #include "broker/peer_status.hh"
 #include "broker/port.hh"
 #include "broker/protocol.hh"

@@ -9,6 +9,7 @@
 #include "broker/message.hh"
 #include "broker/network_info.hh"
 #include "broker/peer_info.hh"
+#include "broker/peer_metrics.hh"
 #include "broker/protocol.hh"
 #include "broker/publisher.hh"
 #include "broker/status_subscriber.hh"
@@ -146,6 +147,17 @@ public:
   /// Blocks until the endpoint answered (bounded).
   [[nodiscard]] std::vector<peer_info> peers() const;
 
+  /// Returns the traffic counters of every established peering and
+  /// WebSocket client (messages and bytes in and out, drops by overflow
+  /// policy, outbound queue depth, reconnects, heartbeat round trip). Blocks
+  /// until the endpoint answered (bounded); empty after `shutdown()`.
+  [[nodiscard]] std::vector<peer_metrics> metrics() const;
+
+  /// Returns the port of the Prometheus exporter that `broker.metrics.port`
+  /// (or `BROKER_METRICS_PORT`) started (`GET /metrics`, text format), or 0
+  /// if none runs. Useful with `broker.metrics.port = 0` (ephemeral).
+  [[nodiscard]] uint16_t metrics_port() const noexcept;
+
   /// Returns the union of the direct peers' filters.
   [[nodiscard]] std::vector<topic> peer_subscriptions() const;
 
@@ -202,6 +214,10 @@ public:
                                            size_t queue_size = 256);
 
 private:
+  /// Starts the Prometheus exporter if `broker.metrics.port` is set.
+  /// @throws std::invalid_argument on a bad setting or a port in use.
+  void start_metrics_exporter(const configuration& config);
+
   std::unique_ptr<impl> impl_;
   endpoint_id id_;
 };

@@ -4,11 +4,13 @@
 
 #include "broker/status.hh"
 #include "core/messages.hh"
+#include "core/peer_counters.hh"
 #include "core/peering_actor.hh"
 #include "core/publisher_queue.hh"
 #include "core/retry.hh"
 #include "core/subscriber_queue.hh"
 #include "core/ws_client_actor.hh"
+#include "logger.hh"
 
 #include <caf/actor_system.hpp>
 #include <caf/event_based_actor.hpp>
@@ -51,6 +53,8 @@ constexpr size_t max_publisher_pull = 4096;
 /// An established peering.
 struct peer_entry {
   caf::actor handle;
+  /// Its traffic counters (shared with its peering actor).
+  std::shared_ptr<peer_counters> counters;
   uint64_t conn = 0;
   network_info addr;
   peer_flags flags = peer_flags::invalid;
@@ -71,6 +75,7 @@ struct peer_entry {
 /// A connection whose handshake is running.
 struct pending_entry {
   caf::actor handle;
+  std::shared_ptr<peer_counters> counters;
   network_info addr;
   bool outbound = false;
   std::optional<uint64_t> attempt;
@@ -110,6 +115,8 @@ struct attempt_entry {
   uint64_t timer_seq = 0;
   /// The peering was established at least once (later attempts reconnect).
   bool ever_peered = false;
+  /// Peerings re-established after a loss.
+  uint64_t reconnects = 0;
   std::optional<uint64_t> conn;
   endpoint_id peer;
   /// `peer()` calls waiting for the outcome.
@@ -136,6 +143,7 @@ struct publisher_entry {
 /// A WebSocket client that sent its filter (spec: upstream-broker.md §5.5).
 struct client_entry {
   caf::actor handle;
+  std::shared_ptr<peer_counters> counters;
   uint64_t conn = 0;
   network_info addr;
   /// Its prefixes; not added to the endpoint's filter (upstream semantics).
@@ -180,6 +188,8 @@ struct core_state {
   /// filter yet) by connection.
   std::map<endpoint_id, client_entry> clients;
   std::map<uint64_t, caf::actor> client_actors;
+  /// Traffic counters of the client actors, by connection.
+  std::map<uint64_t, std::shared_ptr<peer_counters>> client_counters;
   uint64_t next_conn = 1;
   uint64_t next_attempt = 1;
   bool shutting_down = false;
@@ -211,12 +221,14 @@ struct core_state {
   }
 
   void emit(sc code, endpoint_info info, std::string text) {
+    logger::info("core", enum_str(code), " ", info, ": ", text);
     data value;
     convert(status::make(code, std::move(info), std::move(text)), value);
     emit_local(topic::statuses_str, std::move(value));
   }
 
   void emit_error(ec code, endpoint_info info, std::string text) {
+    logger::warning("core", "error ", code, " ", info, ": ", text);
     data value;
     convert(error{code, std::move(info), std::move(text)}, value);
     emit_local(topic::errors_str, std::move(value));
@@ -531,7 +543,9 @@ struct core_state {
     args.role = role;
     args.filter = filter;
     args.cfg = cfg;
+    args.counters = std::make_shared<peer_counters>();
     pending_entry entry;
+    entry.counters = args.counters;
     entry.handle = spawn_peering_actor(self->system(), std::move(args));
     entry.addr = std::move(addr);
     entry.outbound = role == wire::handshake_role::initiator;
@@ -622,6 +636,7 @@ struct core_state {
     }
     peer_entry peer;
     peer.handle = entry.handle;
+    peer.counters = entry.counters;
     peer.conn = msg.conn;
     peer.addr = entry.addr;
     peer.flags = peer_flags::remote |
@@ -660,6 +675,12 @@ struct core_state {
     auto i = pending.find(msg.conn);
     if (i == pending.end())
       return;
+    // Redundant connections are part of normal operation (spec §3.7).
+    logger::log(msg.redundant || msg.code == ec::redundant_connection
+                    ? logger::level::debug
+                    : logger::level::info,
+                "core", "handshake with ", i->second.addr, " failed (",
+                msg.code, "): ", msg.reason);
     auto entry = std::move(i->second);
     pending.erase(i);
     if (entry.granted)
@@ -796,6 +817,7 @@ struct core_state {
 
   void dial(uint64_t id) {
     auto& att = attempts.at(id);
+    logger::debug("core", "connecting to ", att.info);
     att.state = attempt_entry::phase::dialing;
     ++att.timer_seq;
     auto core = caf::actor_cast<caf::actor>(self);
@@ -820,8 +842,11 @@ struct core_state {
         msg.stream->abort();
       return;
     }
-    if (!msg.stream)
+    if (!msg.stream) {
+      logger::debug("core", "cannot connect to ", i->second.info, ": ",
+                    msg.error.message());
       return attempt_failed(msg.attempt);
+    }
     auto& att = i->second;
     att.state = attempt_entry::phase::handshaking;
     att.conn =
@@ -836,6 +861,8 @@ struct core_state {
     auto& att = i->second;
     att.state = attempt_entry::phase::peered;
     att.peer = peer;
+    if (att.ever_peered)
+      ++att.reconnects;
     att.ever_peered = true;
     att.conn.reset();
     for (auto& waiter : att.waiters)
@@ -939,6 +966,51 @@ struct core_state {
   /// - `disconnected`: an outbound request with retry > 0 without a
   ///   connection: it waits for its retry timer after a failed attempt or
   ///   a lost peering.
+  /// Fills the fields of `peer_metrics` from `counters`.
+  static void read_counters(const peer_counters& counters,
+                            overflow_policy policy, peer_metrics& out) {
+    out.messages_in = peer_counters::get(counters.messages_in);
+    out.messages_out = peer_counters::get(counters.messages_out);
+    out.bytes_in = peer_counters::get(counters.bytes_in);
+    out.bytes_out = peer_counters::get(counters.bytes_out);
+    auto dropped = peer_counters::get(counters.dropped);
+    if (policy == overflow_policy::drop_newest)
+      out.dropped_newest = dropped;
+    else if (policy == overflow_policy::drop_oldest)
+      out.dropped_oldest = dropped;
+    out.malformed = peer_counters::get(counters.malformed);
+    out.queue_depth = peer_counters::get(counters.queue_depth);
+    auto rtt = counters.round_trip_ns.load(std::memory_order_relaxed);
+    if (rtt >= 0)
+      out.round_trip = timespan{rtt};
+  }
+
+  /// Counters of every established peering and WebSocket client.
+  std::vector<peer_metrics> list_metrics() const {
+    std::vector<peer_metrics> result;
+    for (auto& [id, peer] : peers) {
+      auto& x = result.emplace_back();
+      x.peer = endpoint_info{id, peer.addr};
+      x.flags = peer.flags;
+      x.queue_capacity = cfg->peer_buffer_size;
+      if (peer.counters)
+        read_counters(*peer.counters, cfg->peer_overflow_policy, x);
+      if (peer.attempt)
+        if (auto i = attempts.find(*peer.attempt); i != attempts.end())
+          x.reconnects = i->second.reconnects;
+    }
+    for (auto& [id, client] : clients) {
+      auto& x = result.emplace_back();
+      x.peer = endpoint_info{id, client.addr};
+      x.flags = peer_flags::remote | peer_flags::inbound;
+      x.web_socket = true;
+      x.queue_capacity = cfg->web_socket_buffer_size;
+      if (client.counters)
+        read_counters(*client.counters, cfg->web_socket_overflow_policy, x);
+    }
+    return result;
+  }
+
   std::vector<peer_info> list_peers() const {
     auto ever_peered = [this](const std::optional<uint64_t>& attempt) {
       if (!attempt)
@@ -1054,6 +1126,8 @@ struct core_state {
     args.conn = conn;
     args.session = std::move(session);
     args.cfg = cfg;
+    args.counters = std::make_shared<peer_counters>();
+    client_counters.emplace(conn, args.counters);
     client_actors.emplace(
         conn, spawn_ws_client_actor(self->system(), std::move(args)));
   }
@@ -1064,6 +1138,8 @@ struct core_state {
       return;
     client_entry entry;
     entry.handle = i->second;
+    if (auto j = client_counters.find(msg.conn); j != client_counters.end())
+      entry.counters = j->second;
     entry.conn = msg.conn;
     entry.addr = msg.addr;
     entry.filter = std::move(msg.filter);
@@ -1076,6 +1152,7 @@ struct core_state {
 
   void on_ws_closed(const ws_client_closed_msg& msg) {
     client_actors.erase(msg.conn);
+    client_counters.erase(msg.conn);
     auto i = clients.find(msg.client);
     if (i != clients.end() && i->second.conn == msg.conn) {
       auto addr = i->second.addr;
@@ -1113,6 +1190,7 @@ struct core_state {
     for (auto& [conn, hdl] : client_actors)
       self->send(hdl, abort_msg{});
     client_actors.clear();
+    client_counters.clear();
     clients.clear();
     finish_shutdown();
   }
@@ -1235,6 +1313,12 @@ caf::behavior core_actor(caf::stateful_actor<core_state>* self,
       [self](unpeer_msg& msg) { self->state.on_unpeer(msg); },
       [self](get_peers_msg& msg) {
         fulfill(msg.done, self->state.list_peers());
+      },
+      [self](get_metrics_msg& msg) {
+        if (msg.then)
+          msg.then(self->state.list_metrics());
+        else
+          fulfill(msg.done, self->state.list_metrics());
       },
       [self](get_peer_filters_msg& msg) {
         fulfill(msg.done, self->state.peer_filters());

@@ -10,6 +10,7 @@
 #include "broker/filter_type.hh"
 #include "broker/network_info.hh"
 #include "broker/peer_info.hh"
+#include "broker/peer_metrics.hh"
 
 #include "core/node_message.hh"
 #include "net/listener.hh"
@@ -20,6 +21,7 @@
 #include <caf/allowed_unsafe_message_type.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <future>
 #include <memory>
 #include <string>
@@ -275,6 +277,13 @@ struct get_peers_msg {
   promise_ptr<std::vector<peer_info>> done;
 };
 
+struct get_metrics_msg {
+  promise_ptr<std::vector<peer_metrics>> done;
+  /// Called with the result instead of `done` when set (callers that must
+  /// not block, e.g. the metrics exporter on the I/O thread).
+  std::function<void(std::vector<peer_metrics>)> then;
+};
+
 struct get_peer_filters_msg {
   promise_ptr<filter_type> done;
 };
@@ -372,6 +381,7 @@ BROKER_CORE_UNSAFE(add_listener_msg)
 BROKER_CORE_UNSAFE(peer_msg)
 BROKER_CORE_UNSAFE(unpeer_msg)
 BROKER_CORE_UNSAFE(get_peers_msg)
+BROKER_CORE_UNSAFE(get_metrics_msg)
 BROKER_CORE_UNSAFE(get_peer_filters_msg)
 BROKER_CORE_UNSAFE(get_filter_msg)
 BROKER_CORE_UNSAFE(await_peer_msg)

@@ -3,6 +3,7 @@
 #include "core/buffer_pool.hh"
 #include "core/messages.hh"
 #include "core/outbound_buffer.hh"
+#include "core/peer_counters.hh"
 #include "format/bin.hh"
 #include "wire/envelope.hh"
 #include "wire/frame.hh"
@@ -12,6 +13,7 @@
 #include <caf/send.hpp>
 #include <caf/stateful_actor.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <deque>
 #include <optional>
@@ -134,6 +136,9 @@ struct peering_state {
   /// Their values, back to back, in wire format.
   bin::byte_buffer inbound_bytes;
 
+  /// What `endpoint::metrics()` reports about this connection.
+  std::shared_ptr<peer_counters> counters;
+
   /// Recycles the buffers of `inbound_bytes` once all their messages died.
   std::shared_ptr<buffer_pool> pool = std::make_shared<buffer_pool>();
 
@@ -160,6 +165,8 @@ struct peering_state {
     conn = args.conn;
     stream = std::move(args.stream);
     cfg = std::move(args.cfg);
+    counters = args.counters ? std::move(args.counters)
+                             : std::make_shared<peer_counters>();
     // Strangers get a smaller frame limit until the handshake is done.
     reader = wire::frame_reader{
         std::min(cfg->max_frame_size, wire::max_handshake_frame_size),
@@ -277,6 +284,7 @@ struct peering_state {
       // The last hop is the peer we got it from, whatever the field says.
       batch.push_back(node_message{std::move(env), peer, x.receiver, x.ttl});
     }
+    peer_counters::add(counters->messages_in, inbound.size());
     inbound.clear();
     ++unacked_batches;
     self->send(core, inbound_batch_msg{peer, std::move(batch)});
@@ -285,6 +293,7 @@ struct peering_state {
   /// Processes one read chunk and hands it back to the stream once the core
   /// took all batches made from it.
   void on_chunk(net::byte_buffer chunk, size_t size) {
+    peer_counters::add(counters->bytes_in, size);
     auto before = unacked_batches;
     on_data(bin::byte_span{chunk.data(), size});
     auto acks = unacked_batches - before;
@@ -353,6 +362,7 @@ struct peering_state {
       return;
     }
     case wire::envelope_type::pong: {
+      on_heartbeat_pong(env.payload);
       uint64_t id = 0;
       if (bye == bye_phase::sent && wire::is_bye_payload(env.payload, id) &&
           id == bye_id) {
@@ -374,6 +384,7 @@ struct peering_state {
   /// `malformed_report_interval` ago; then summed up when it has passed.
   void drop_malformed(ec code, std::string what) {
     ++malformed;
+    peer_counters::add(counters->malformed, 1);
     ++unreported_malformed;
     last_malformed_code = code;
     last_malformed_what = std::move(what);
@@ -429,10 +440,32 @@ struct peering_state {
     }
     credit(freed);
     flush();
+    update_queue_counters();
+  }
+
+  /// Publishes the outbound buffer's fill level and drops.
+  void update_queue_counters() {
+    peer_counters::set(counters->queue_depth, outq->size());
+    peer_counters::set(counters->dropped, outq->dropped());
+  }
+
+  /// A pong answering our latest heartbeat ping gives the round trip.
+  void on_heartbeat_pong(bin::byte_span payload) {
+    constexpr size_t size = heartbeat_prefix.size() + sizeof(uint64_t);
+    if (payload.size != size ||
+        !std::equal(heartbeat_prefix.begin(), heartbeat_prefix.end(),
+                    payload.data) ||
+        bin::read_u64(payload.data + heartbeat_prefix.size()) != ping_count)
+      return;
+    auto rtt = clock_type::now() - last_ping;
+    counters->round_trip_ns.store(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(rtt).count(),
+        std::memory_order_relaxed);
   }
 
   /// The stream wrote `bytes`: progress, so the peer is not stalled.
   void on_sent(size_t bytes) {
+    peer_counters::add(counters->bytes_out, bytes);
     in_flight -= std::min(in_flight, bytes);
     if (outq->on_progress())
       self->send(core, peer_stall_msg{peer, false});
@@ -466,6 +499,8 @@ struct peering_state {
       stream->write(std::move(buf));
     }
     credit(released);
+    peer_counters::add(counters->messages_out, released);
+    update_queue_counters();
     if (outq->empty() && bye == bye_phase::flushing)
       send_bye();
   }

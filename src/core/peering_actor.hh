@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core/peer_counters.hh"
 #include "core/settings.hh"
 #include "net/stream.hh"
 #include "wire/handshake.hh"
@@ -26,6 +27,9 @@ struct peering_args {
   filter_type filter;
   /// Shared, immutable settings of the endpoint.
   std::shared_ptr<const settings> cfg;
+  /// Where the actor counts traffic for `endpoint::metrics()` (shared with
+  /// the core).
+  std::shared_ptr<peer_counters> counters;
 };
 
 /// Spawns the actor that owns one connection: it runs the handshake, then

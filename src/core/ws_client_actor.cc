@@ -135,6 +135,8 @@ struct ws_client_state {
   std::deque<size_t> unacked;
   bool removing = false;
   std::string removal_reason;
+  /// What `endpoint::metrics()` reports about this client.
+  std::shared_ptr<peer_counters> counters;
   /// Whether the core knows that this client is gone.
   bool reported = false;
 
@@ -150,6 +152,8 @@ struct ws_client_state {
     conn = args.conn;
     session = std::move(args.session);
     cfg = std::move(args.cfg);
+    counters = args.counters ? std::move(args.counters)
+                             : std::make_shared<peer_counters>();
     outq.emplace(cfg->web_socket_buffer_size, cfg->web_socket_overflow_policy);
     self->monitor(core);
     self->set_down_handler(
@@ -164,6 +168,8 @@ struct ws_client_state {
 
   void on_inbox() {
     auto texts = bridge->take_inbox();
+    for (auto& text : texts)
+      peer_counters::add(counters->bytes_in, text.size());
     node_message_batch batch;
     size_t frames = 0;
     for (auto& text : texts) {
@@ -177,6 +183,7 @@ struct ws_client_state {
       session->consumed(frames);
       return;
     }
+    peer_counters::add(counters->messages_in, batch.size());
     // Read on once the core took the batch (it may withhold the ack while
     // a local subscriber is full).
     unacked.push_back(frames);
@@ -257,6 +264,13 @@ struct ws_client_state {
     }
     credit(freed);
     flush();
+    update_queue_counters();
+  }
+
+  /// Publishes the outbound buffer's fill level and drops.
+  void update_queue_counters() {
+    peer_counters::set(counters->queue_depth, outq->size());
+    peer_counters::set(counters->dropped, outq->dropped());
   }
 
   void flush() {
@@ -282,6 +296,9 @@ struct ws_client_state {
       ++in_session;
     }
     credit(texts.size());
+    for (auto& text : texts)
+      peer_counters::add(counters->bytes_out, text.size());
+    update_queue_counters();
     session->send(std::move(texts));
   }
 
@@ -293,6 +310,7 @@ struct ws_client_state {
 
   void on_sent() {
     auto n = bridge->take_sent();
+    peer_counters::add(counters->messages_out, n);
     in_session -= std::min(in_session, n);
     if (outq->on_progress())
       self->send(core, peer_stall_msg{id, false});

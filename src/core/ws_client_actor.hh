@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core/peer_counters.hh"
 #include "core/settings.hh"
 #include "net/ws.hh"
 
@@ -21,6 +22,9 @@ struct ws_client_args {
   std::shared_ptr<net::ws_session> session;
   /// Shared, immutable settings of the endpoint.
   std::shared_ptr<const settings> cfg;
+  /// Where the actor counts traffic for `endpoint::metrics()` (shared with
+  /// the core).
+  std::shared_ptr<peer_counters> counters;
 };
 
 /// Spawns the actor that serves one WebSocket client with the JSON v1

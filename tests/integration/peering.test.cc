@@ -195,6 +195,10 @@ TEST_CASE("peer with retry keeps trying, succeeds, and reconnects after a "
   CHECK(context_of(x).node == b2.node_id());
   CHECK(context_of(x).node != first_id);
   CHECK(num_peered(a) == 1);
+  // metrics() counts the reconnect.
+  auto stats = a.metrics();
+  REQUIRE(stats.size() == 1);
+  CHECK(stats[0].reconnects == 1);
 }
 
 TEST_CASE("simultaneous mutual peer calls result in one peering", "[peering]") {
