@@ -15,6 +15,8 @@
 #include "wire/envelope.hh"
 #include "wire/frame.hh"
 
+#include "phase3.hh"
+
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -24,6 +26,8 @@ namespace {
 using namespace broker;
 using namespace broker::wire;
 namespace bin = broker::format::bin::v1;
+using broker::fuzz::parse_phase3;
+using broker::fuzz::require;
 
 /// Returns an ID of the UUID form `ffffffff-ffff-Vfff-Wfff-ffffffffffff`.
 endpoint_id make_id(uint8_t fill, uint8_t byte6, uint8_t byte8) {
@@ -47,12 +51,6 @@ endpoint_id pick_id(unsigned selector) {
   }
 }
 
-/// Aborts on a broken invariant (the fuzzer reports the crash).
-void require(bool condition) {
-  if (!condition)
-    std::abort();
-}
-
 /// Every output must be a sequence of complete, non-empty frames.
 void check_output(const byte_buffer& output) {
   frame_reader reader;
@@ -60,52 +58,6 @@ void check_output(const byte_buffer& output) {
   require(reader.feed(
       output, [](byte_span) {}, error));
   require(reader.buffered() == 0);
-}
-
-void parse_phase3(byte_span payload) {
-  envelope_view view;
-  std::string error;
-  if (!parse_envelope(payload, view, error)) {
-    require(!error.empty());
-    return;
-  }
-  switch (view.type) {
-  case envelope_type::data: {
-    data value;
-    bin::decode_error err;
-    if (bin::decode(view.payload, value, err)) {
-      byte_buffer out;
-      write_data_envelope(view.sender, view.receiver, view.ttl, view.topic,
-                          value, out);
-    }
-    break;
-  }
-  case envelope_type::routing_update: {
-    filter_type filter;
-    if (parse_routing_update(view.payload, filter, error)) {
-      byte_buffer out;
-      write_routing_update(view.sender, view.receiver, filter, out);
-      envelope_view again;
-      require(parse_envelope(byte_span{out}.subspan(frame_header_size), again,
-                             error));
-    }
-    break;
-  }
-  case envelope_type::ping: {
-    byte_buffer out;
-    write_pong_reply(view, out);
-    envelope_view pong;
-    require(
-        parse_envelope(byte_span{out}.subspan(frame_header_size), pong, error));
-    require(pong.payload.size == view.payload.size);
-    break;
-  }
-  default: {
-    uint64_t id = 0;
-    (void)is_bye_payload(view.payload, id);
-    break;
-  }
-  }
 }
 
 } // namespace

@@ -8,12 +8,18 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <chrono>
 #include <future>
 
 namespace broker::net {
 
+/// Pause before accepting again after running out of file descriptors
+/// (or kernel memory): the pending connection stays queued, so accepting
+/// at once would fail again and again without waiting.
+constexpr std::chrono::milliseconds resource_backoff{100};
+
 struct listener::impl : std::enable_shared_from_this<listener::impl> {
-  explicit impl(asio::io_context& ctx) : acceptor(ctx) {}
+  explicit impl(asio::io_context& ctx) : acceptor(ctx), backoff(ctx) {}
 
   void accept_next() {
     auto self = shared_from_this();
@@ -21,15 +27,28 @@ struct listener::impl : std::enable_shared_from_this<listener::impl> {
                                  asio::ip::tcp::socket sock) {
       if (err == asio::error::operation_aborted || !self->acceptor.is_open())
         return;
-      if (!err)
+      if (!err) {
         self->on_socket(std::move(sock), self);
-      // Transient errors (EMFILE, ECONNABORTED, ...) must not end the
+      } else if (err == asio::error::no_descriptors ||
+                 err == asio::error::no_buffer_space ||
+                 err == asio::error::no_memory) {
+        // Transient, and the cause stays until connections close: retry
+        // later instead of spinning.
+        self->backoff.expires_after(resource_backoff);
+        self->backoff.async_wait([self](const boost::system::error_code& e) {
+          if (!e && self->acceptor.is_open())
+            self->accept_next();
+        });
+        return;
+      }
+      // Other transient errors (ECONNABORTED, ...) must not end the
       // listener: keep accepting.
       self->accept_next();
     });
   }
 
   asio::ip::tcp::acceptor acceptor;
+  asio::steady_timer backoff;
   socket_handler on_socket;
   uint16_t port = 0;
 };
@@ -50,6 +69,7 @@ void listener::close() {
   asio::post(ptr->acceptor.get_executor(), [ptr] {
     boost::system::error_code ignored;
     ptr->acceptor.close(ignored);
+    ptr->backoff.cancel();
   });
 }
 

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -96,6 +97,37 @@ std::optional<std::string> child_process::read_line(timespan timeout) {
       return std::nullopt;
     buffered_.append(buf, static_cast<size_t>(rc));
   }
+}
+
+bool child_process::write_line(const std::string& line) {
+  if (in_ < 0)
+    return false;
+  auto text = line + "\n";
+  // A child that exited must not kill us with SIGPIPE: block it for this
+  // thread and swallow the one our write raised.
+  sigset_t pipe_set;
+  sigset_t old_set;
+  sigemptyset(&pipe_set);
+  sigaddset(&pipe_set, SIGPIPE);
+  pthread_sigmask(SIG_BLOCK, &pipe_set, &old_set);
+  bool ok = true;
+  size_t written = 0;
+  while (written < text.size()) {
+    auto rc = ::write(in_, text.data() + written, text.size() - written);
+    if (rc < 0) {
+      if (errno == EINTR)
+        continue;
+      ok = false;
+      break;
+    }
+    written += static_cast<size_t>(rc);
+  }
+  if (!ok && errno == EPIPE) {
+    timespec zero{0, 0};
+    sigtimedwait(&pipe_set, nullptr, &zero);
+  }
+  pthread_sigmask(SIG_SETMASK, &old_set, nullptr);
+  return ok;
 }
 
 void child_process::signal(int sig) {

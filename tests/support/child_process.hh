@@ -29,6 +29,10 @@ public:
   /// Reads one line of the child's stdout within `timeout`.
   std::optional<std::string> read_line(timespan timeout);
 
+  /// Writes `line` and a newline to the child's stdin. Blocks while the pipe
+  /// is full. @returns false if the child closed its stdin (or exited).
+  bool write_line(const std::string& line);
+
   /// Sends a signal.
   void signal(int sig);
 
