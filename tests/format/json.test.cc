@@ -967,7 +967,7 @@ TEST_CASE("encode_wire writes what encode writes, for special values",
       timestamp{timespan{-1'500'000'000}},
       timespan{1'500'000},
       vector{},
-      vector{vector{vector{count{1}}}, set{count{2}, count{1}},
+      vector{vector{data{vector{count{1}}}}, set{count{2}, count{1}},
              table{{std::string{"k"}, vector{}}}},
   };
   for (const auto& x : samples)

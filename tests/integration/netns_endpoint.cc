@@ -106,7 +106,7 @@ bool run(broker::endpoint& ep, std::vector<broker::subscriber>& subs,
 
 int main(int argc, char** argv) {
   auto cfg = broker::test::test_config();
-  for (int i = 1; i < argc; ++i) {
+  for (int i = 1; i < argc; i += 2) {
     std::string arg = argv[i];
     std::string kv = i + 1 < argc ? argv[i + 1] : "";
     auto eq = kv.find('=');
@@ -115,7 +115,6 @@ int main(int argc, char** argv) {
       return 2;
     }
     cfg.set(kv.substr(0, eq), kv.substr(eq + 1));
-    ++i;
   }
   broker::endpoint ep{std::move(cfg)};
   auto events = ep.make_status_subscriber(true);

@@ -223,7 +223,7 @@ TEST_CASE("different values hash differently", "[model][data]") {
       {set{}, table{}},
       {set{count{1}}, vector{count{1}}},
       {vector{count{1}, count{2}}, vector{count{2}, count{1}}},
-      {vector{}, vector{vector{}}},
+      {vector{}, vector{data{vector{}}}},
       {vector{nil}, vector{}},
       {table{{count{1}, count{2}}}, table{{count{2}, count{1}}}},
       {table{{count{1}, nil}}, set{count{1}}},

@@ -90,7 +90,7 @@ const std::map<std::string, data, std::less<>>& data_values() {
     m["table_k1_a2"] = table{{"k"s, count{1}}, {"a"s, count{2}}};
     m["vector_mixed_nested"] =
         vector{count{1}, "two"s, 3.0, vector{count{4}, "five"s}, set{}};
-    m["vector_3_deep"] = vector{vector{vector{"deep"s}}};
+    m["vector_3_deep"] = vector{data{vector{data{vector{"deep"s}}}}};
     m["vector_300_counts_0_to_299"] = make_count_vector();
     return m;
   }();
@@ -109,7 +109,7 @@ const std::map<std::string, data, std::less<>>& zeek_values() {
         "ping", ping42(), timestamp{timespan{1700000000123456789}}}.move_data();
     m["event_ping42_user_metadata_200"] = Event{
         "ping", ping42(),
-        vector{vector{count{200}, "custom"s}}}.move_data();
+        vector{data{vector{count{200}, "custom"s}}}}.move_data();
     m["event_no_args"] = Event{"hello", vector{}}.move_data();
     auto field = [](std::string name, count type) {
       return vector{std::move(name), nil, type, count{0}, false};

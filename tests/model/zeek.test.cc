@@ -148,10 +148,10 @@ TEST_CASE("validity follows the Zeek message layout", "[model][zeek]") {
       msg(1, vector{"e"s, set{}}),                      // args not a vector
       msg(1, vector{"e"s, vector{}, set{}}),            // metadata not a vector
       msg(1, vector{"e"s, vector{}, vector{count{1}}}), // entry not a pair
-      msg(1, vector{"e"s, vector{}, vector{vector{count{1}}}}),
-      msg(1, vector{"e"s, vector{}, vector{vector{integer{5}, nil}}}),
+      msg(1, vector{"e"s, vector{}, vector{data{vector{count{1}}}}}),
+      msg(1, vector{"e"s, vector{}, vector{data{vector{integer{5}, nil}}}}),
       msg(1, vector{"e"s, vector{},
-                    vector{vector{count{1}, count{5}}}}), // ts type
+                    vector{data{vector{count{1}, count{5}}}}}), // ts type
       msg(2, vector{enum_value{"a"}, "b"s, nil, nil}),    // writer not an enum
       msg(2, vector{enum_value{"a"}, enum_value{"b"}, nil}), // too short
       msg(3, vector{enum_value{"a"}, enum_value{"b"}, "p"s, count{1}}),
@@ -167,7 +167,7 @@ TEST_CASE("validity follows the Zeek message layout", "[model][zeek]") {
   const data ok[] = {
       msg(1, vector{"e"s, vector{}}),
       msg(1, vector{"e"s, vector{}, vector{}}),
-      msg(1, vector{"e"s, vector{}, vector{vector{count{7}, nil}}}),
+      msg(1, vector{"e"s, vector{}, vector{data{vector{count{7}, nil}}}}),
       msg(2, vector{enum_value{"a"}, enum_value{"b"}, nil, nil}),
       msg(3, vector{enum_value{"a"}, enum_value{"b"}, "p"s, ""s}),
       msg(4, vector{"x"s, nil}),
