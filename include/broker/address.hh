@@ -18,13 +18,19 @@ public:
   /// The 16 bytes of the address in network byte order.
   using byte_array = std::array<uint8_t, 16>;
 
+  /// The family of the words given to the word constructor.
   enum class family : uint8_t {
+    /// One word, the IPv4 address.
     ipv4,
+    /// Four words, the IPv6 address.
     ipv6,
   };
 
+  /// The byte order of the words given to the word constructor.
   enum class byte_order : uint8_t {
+    /// The words are in host byte order.
     host,
+    /// The words are in network byte order.
     network,
   };
 
@@ -49,34 +55,43 @@ public:
   /// Returns whether this is not an IPv4-mapped address.
   [[nodiscard]] bool is_v6() const noexcept { return !is_v4(); }
 
+  /// Returns the 16 bytes in network byte order (mutable).
   [[nodiscard]] byte_array& bytes() noexcept { return bytes_; }
 
+  /// Returns the 16 bytes in network byte order.
   [[nodiscard]] const byte_array& bytes() const noexcept { return bytes_; }
 
   /// Compares the 16 bytes lexicographically (memcmp order).
   [[nodiscard]] int compare(const address& other) const noexcept;
 
+  /// Returns a hash of the 16 bytes (used by `std::hash<address>`).
   [[nodiscard]] size_t hash() const noexcept;
 
 private:
   byte_array bytes_;
 };
 
+/// Returns whether `x` and `y` have the same 16 bytes.
 inline bool operator==(const address& x, const address& y) noexcept {
   return x.compare(y) == 0;
 }
+/// Returns whether the bytes of `x` and `y` differ.
 inline bool operator!=(const address& x, const address& y) noexcept {
   return x.compare(y) != 0;
 }
+/// Returns whether `x` sorts before `y` (`address::compare` order).
 inline bool operator<(const address& x, const address& y) noexcept {
   return x.compare(y) < 0;
 }
+/// Returns whether `x` sorts before `y` or equals it.
 inline bool operator<=(const address& x, const address& y) noexcept {
   return x.compare(y) <= 0;
 }
+/// Returns whether `x` sorts after `y`.
 inline bool operator>(const address& x, const address& y) noexcept {
   return x.compare(y) > 0;
 }
+/// Returns whether `x` sorts after `y` or equals it.
 inline bool operator>=(const address& x, const address& y) noexcept {
   return x.compare(y) >= 0;
 }
@@ -93,8 +108,10 @@ void convert(const address& x, std::string& str);
 
 namespace std {
 
+/// Hashes addresses with `address::hash`.
 template <>
 struct hash<broker::address> {
+  /// Returns `x.hash()`.
   size_t operator()(const broker::address& x) const noexcept {
     return x.hash();
   }

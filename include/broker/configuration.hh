@@ -19,6 +19,7 @@ namespace broker {
 /// Tag for the constructor that skips reading the environment.
 struct skip_init_t {};
 
+/// Selects `configuration(skip_init_t)`: defaults only.
 constexpr skip_init_t skip_init = skip_init_t{};
 
 /// The options upstream Broker exposes as plain fields.
@@ -58,16 +59,22 @@ struct broker_options {
 
 /// OpenSSL settings (`broker.ssl.*`).
 struct openssl_options {
+  /// Path of the PEM certificate chain file (`broker.ssl.certificate`).
   std::string certificate;
+  /// Path of the PEM private key file (`broker.ssl.key`).
   std::string key;
+  /// Passphrase of the private key (`broker.ssl.passphrase`).
   std::string passphrase;
+  /// Directory of CA certificates (`broker.ssl.capath`).
   std::string capath;
+  /// File of CA certificates (`broker.ssl.cafile`).
   std::string cafile;
 
   /// Returns whether any certificate-related option is set (mutual TLS).
   [[nodiscard]] bool authentication_enabled() const noexcept;
 };
 
+/// OpenSSL settings as `configuration::openssl_options()` returns them.
 using openssl_options_ptr = std::shared_ptr<openssl_options>;
 
 /// Configures an `endpoint`. Settings come from, in increasing precedence:
@@ -96,22 +103,34 @@ public:
   /// arguments that are not settings end up in `remainder()`.
   configuration(int argc, char** argv);
 
+  /// Copies all settings.
   configuration(const configuration&) = default;
 
+  /// Moves all settings.
   configuration(configuration&&) noexcept = default;
 
+  /// Replaces all settings with copies of the other's.
   configuration& operator=(const configuration&) = default;
 
+  /// Replaces all settings with the other's (moved).
   configuration& operator=(configuration&&) noexcept = default;
 
+  /// Destroys the configuration.
   ~configuration();
 
   /// Reads environment variables and command-line arguments (see the class
   /// comment). Called by the constructors except the `skip_init` one.
+  /// The variables are `BROKER_CONSOLE_VERBOSITY`, `BROKER_FILE_VERBOSITY`,
+  /// `BROKER_METRICS_PORT`, `BROKER_METRICS_ENDPOINT_NAME` and
+  /// `BROKER_WEB_SOCKET_PORT` (empty ones are ignored). Of the arguments
+  /// after `argv[0]`, those of the form `--<key>=<value>` are settings
+  /// (`broker.` is prepended to keys without a `broker.` or `caf.` prefix);
+  /// all others go to `remainder()`.
   void init(int argc, char** argv);
 
-  /// Returns the options as set by the constructor and by `set()` calls on
-  /// the corresponding keys.
+  /// Returns the options: those given to the constructor, updated by every
+  /// setting of a key they mirror (environment, arguments, `set()`); values
+  /// that do not parse leave the option unchanged.
   [[nodiscard]] const broker_options& options() const noexcept {
     return options_;
   }
@@ -123,15 +142,25 @@ public:
 
   // -- OpenSSL ----------------------------------------------------------------
 
+  /// Returns `broker.ssl.certificate` (empty if unset).
   [[nodiscard]] std::string openssl_certificate() const;
+  /// Sets `broker.ssl.certificate`: the PEM certificate chain file.
   void openssl_certificate(std::string path);
+  /// Returns `broker.ssl.key` (empty if unset).
   [[nodiscard]] std::string openssl_key() const;
+  /// Sets `broker.ssl.key`: the PEM private key file.
   void openssl_key(std::string path);
+  /// Returns `broker.ssl.passphrase` (empty if unset).
   [[nodiscard]] std::string openssl_passphrase() const;
+  /// Sets `broker.ssl.passphrase`: the passphrase of the private key.
   void openssl_passphrase(std::string passphrase);
+  /// Returns `broker.ssl.capath` (empty if unset).
   [[nodiscard]] std::string openssl_capath() const;
+  /// Sets `broker.ssl.capath`: a directory of CA certificates.
   void openssl_capath(std::string path);
+  /// Returns `broker.ssl.cafile` (empty if unset).
   [[nodiscard]] std::string openssl_cafile() const;
+  /// Sets `broker.ssl.cafile`: a file of CA certificates.
   void openssl_cafile(std::string path);
 
   /// Returns the OpenSSL settings, or `nullptr` when `disable_ssl` is set.
@@ -150,16 +179,20 @@ public:
       set_value(key, static_cast<uint64_t>(val));
   }
 
+  /// Sets `key` to a duration.
   void set(std::string_view key, timespan val) { set_value(key, val); }
 
+  /// Sets `key` to a string (the `read_*` functions parse it as needed).
   void set(std::string_view key, std::string val) {
     set_value(key, std::move(val));
   }
 
+  /// Sets `key` to a string. @pre `val != nullptr`
   void set(std::string_view key, const char* val) {
     set_value(key, std::string{val});
   }
 
+  /// Sets `key` to a list of strings.
   void set(std::string_view key, std::vector<std::string> val) {
     set_value(key, std::move(val));
   }
@@ -169,10 +202,12 @@ public:
   read_i64(std::string_view key, int64_t min_val, int64_t max_val) const;
 
   /// Reads an unsigned setting (strings are parsed), if set and in range.
+  /// A string's suffix from `/` on is ignored (`9999/tcp`).
   [[nodiscard]] std::optional<uint64_t> read_u64(std::string_view key,
                                                  uint64_t max_val) const;
 
-  /// Reads a boolean setting (`true`/`false`/`1`/`0` strings are parsed).
+  /// Reads a boolean setting (strings `true`/`false`, `1`/`0`, `yes`/`no`
+  /// and `on`/`off` are parsed).
   [[nodiscard]] std::optional<bool> read_bool(std::string_view key) const;
 
   /// Reads a duration (strings like `1.5s`, `250ms` are parsed; bare numbers
@@ -180,9 +215,11 @@ public:
   [[nodiscard]] std::optional<timespan> read_ts(std::string_view key) const;
 
   /// Reads a string setting.
+  /// Values of other types yield `std::nullopt`.
   [[nodiscard]] std::optional<std::string> read_str(std::string_view key) const;
 
-  /// Reads a list setting (strings are split at commas).
+  /// Reads a list setting (strings are split at commas, items trimmed of
+  /// spaces, empty items dropped).
   [[nodiscard]] std::optional<std::vector<std::string>>
   read_str_vec(std::string_view key) const;
 
@@ -203,6 +240,8 @@ private:
 
 /// Reads a setting as `T` (integers, `bool`, `timespan`, `std::string` or
 /// `std::vector<std::string>`).
+/// @returns `std::nullopt` if `key` is unset, holds another type, does not
+///          parse or is out of range for `T`.
 template <class T>
 auto get_as(const configuration& cfg, std::string_view key) {
   if constexpr (std::is_same_v<T, bool>) {

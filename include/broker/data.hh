@@ -23,28 +23,36 @@
 
 namespace broker {
 
+/// Zeek's `bool`.
 using boolean = bool;
+/// Zeek's `count`: an unsigned 64-bit integer.
 using count = uint64_t;
+/// Zeek's `int`: a signed 64-bit integer.
 using integer = int64_t;
+/// Zeek's `double`.
 using real = double;
 
 namespace detail {
 
+/// Whether `T` is a `std::chrono::duration`.
 template <class T>
 struct is_duration : std::false_type {};
 
+/// Matches every `std::chrono::duration`.
 template <class Rep, class Period>
 struct is_duration<std::chrono::duration<Rep, Period>> : std::true_type {};
 
+/// Whether `T` is a time point of `std::chrono::system_clock`.
 template <class T>
 struct is_system_time_point : std::false_type {};
 
+/// Matches system-clock time points of any duration.
 template <class Duration>
 struct is_system_time_point<
     std::chrono::time_point<std::chrono::system_clock, Duration>>
     : std::true_type {};
 
-/// Maps a C++ type to the `data` alternative that stores it (`void` if none):
+/// Maps a C++ type to the `data` alternative that stores it (`void*` if none):
 /// bool -> boolean, unsigned integers -> count, signed integers -> integer,
 /// floating point -> real, strings -> std::string, durations -> timespan,
 /// system-clock time points -> timestamp, Broker types -> themselves.
@@ -75,9 +83,11 @@ auto data_alternative() {
     return static_cast<void*>(nullptr);
 }
 
+/// The `data` alternative for `std::decay_t<T>` (`void*` if none).
 template <class T>
 using data_alternative_t = decltype(data_alternative<std::decay_t<T>>());
 
+/// Whether a `data` can be constructed from a `T`.
 template <class T>
 inline constexpr bool is_data_constructible_v =
     !std::is_same_v<data_alternative_t<T>, void*>;
@@ -112,6 +122,7 @@ public:
     vector,
   };
 
+  /// The variant that holds the value; its index is the `type`.
   using variant_type =
       std::variant<none, boolean, count, integer, real, std::string, address,
                    subnet, port, timestamp, timespan, enum_value, broker::set,
@@ -120,12 +131,16 @@ public:
   /// Constructs `nil`.
   data() noexcept = default;
 
+  /// Copies the value (containers deeply).
   data(const data&) = default;
 
+  /// Moves the value; the source is left valid but unspecified.
   data(data&&) noexcept = default;
 
+  /// Replaces the value with a copy of the other's.
   data& operator=(const data&) = default;
 
+  /// Replaces the value with the other's (moved).
   data& operator=(data&&) noexcept = default;
 
   /// Constructs a value from any type that maps to an alternative (see
@@ -144,12 +159,16 @@ public:
   /// Returns the name of the held alternative (`"count"`, `"vector"`, ...).
   [[nodiscard]] const char* get_type_name() const noexcept;
 
+  /// Returns the variant that holds the value (mutable).
   [[nodiscard]] variant_type& get_data() noexcept { return data_; }
 
+  /// Returns the variant that holds the value.
   [[nodiscard]] const variant_type& get_data() const noexcept { return data_; }
 
+  /// Returns whether this is `nil`.
   [[nodiscard]] bool is_none() const noexcept { return data_.index() == 0; }
 
+  /// Returns a hash consistent with `==` (used by `std::hash<data>`).
   [[nodiscard]] size_t hash() const noexcept;
 
 private:
@@ -179,21 +198,27 @@ const char* to_string(data::type x) noexcept;
 
 // -- comparison ---------------------------------------------------------------
 
+/// Returns whether `x` and `y` hold the same alternative and value.
 inline bool operator==(const data& x, const data& y) {
   return x.get_data() == y.get_data();
 }
+/// Returns whether `x` and `y` differ in alternative or value.
 inline bool operator!=(const data& x, const data& y) {
   return x.get_data() != y.get_data();
 }
+/// Returns whether `x` sorts before `y`: by alternative, then by value.
 inline bool operator<(const data& x, const data& y) {
   return x.get_data() < y.get_data();
 }
+/// Returns whether `x` sorts before `y` or equals it.
 inline bool operator<=(const data& x, const data& y) {
   return x.get_data() <= y.get_data();
 }
+/// Returns whether `x` sorts after `y`.
 inline bool operator>(const data& x, const data& y) {
   return x.get_data() > y.get_data();
 }
+/// Returns whether `x` sorts after `y` or equals it.
 inline bool operator>=(const data& x, const data& y) {
   return x.get_data() >= y.get_data();
 }
@@ -284,14 +309,17 @@ std::string to_string(const table& x);
 /// @copydoc to_string(const data&)
 std::string to_string(const vector& x);
 
+/// Writes `to_string(x)`.
 std::ostream& operator<<(std::ostream& out, const data& x);
 
 } // namespace broker
 
 namespace std {
 
+/// Hashes values with `data::hash`.
 template <>
 struct hash<broker::data> {
+  /// Returns `x.hash()`.
   size_t operator()(const broker::data& x) const noexcept { return x.hash(); }
 };
 

@@ -28,6 +28,7 @@
 
 namespace broker::zeek {
 
+// Defined in broker/zeek.hh.
 class Message;
 
 } // namespace broker::zeek
@@ -49,21 +50,26 @@ public:
   /// Opaque implementation.
   struct impl;
 
-  /// An endpoint with the default configuration.
+  /// An endpoint with `configuration{}` (defaults and environment variables)
+  /// and a random ID.
+  /// @throws std::invalid_argument as `endpoint(configuration)`.
   endpoint();
 
   /// An endpoint with a random ID.
-  /// @throws std::invalid_argument if the configuration is invalid (the
-  ///         message names the offending key and value).
+  /// @throws std::invalid_argument if the configuration is invalid, or if
+  ///         `broker.web-socket.port` (`BROKER_WEB_SOCKET_PORT`) or
+  ///         `broker.metrics.port` (`BROKER_METRICS_PORT`) is set but cannot
+  ///         be bound. The message names the offending setting.
   explicit endpoint(configuration config);
 
   /// An endpoint with the given ID (for tests and tools).
-  /// @throws std::invalid_argument as above, and if `broker.web-socket.port`
-  ///         (or `BROKER_WEB_SOCKET_PORT`) is set but cannot be bound.
+  /// @throws std::invalid_argument as `endpoint(configuration)`.
   endpoint(configuration config, endpoint_id id);
 
+  /// Not copyable.
   endpoint(const endpoint&) = delete;
 
+  /// Not copyable.
   endpoint& operator=(const endpoint&) = delete;
 
   /// Calls `shutdown`.
@@ -109,7 +115,8 @@ public:
 
   /// Peers with the endpoint at `address:port`. Blocks until the peering is
   /// up (`true`) or the first attempt failed (`false`); never longer than
-  /// `broker.connect-timeout` + `broker.handshake-timeout` plus a second.
+  /// `broker.connect-timeout` + `broker.handshake-timeout` (+ another
+  /// `broker.handshake-timeout` with TLS) plus a second.
   /// With `retry` > 0, a failed attempt is retried in the background every
   /// `retry` (±20 %) until it succeeds or `unpeer` cancels it, and a lost
   /// peering reconnects. Each failed attempt emits `peer_unavailable`.
@@ -125,14 +132,17 @@ public:
   void peer_nosync(const std::string& address, uint16_t port,
                    timeout::seconds retry = timeout::seconds{10});
 
-  /// Like `peer`, but returns a future for the result.
+  /// Like `peer`, but returns immediately with a future for the result
+  /// (already `false` if the endpoint is shut down).
   std::future<bool> peer_async(std::string address, uint16_t port,
                                timeout::seconds retry = timeout::seconds{10});
 
   /// Ends the peering with `address:port` gracefully (flush, BYE), or
-  /// cancels a pending or retrying attempt to it. Blocks until done (at
-  /// most `broker.unpeer-timeout` for the BYE).
-  /// @returns `false` for an unknown peer (and emits `peer_invalid`).
+  /// cancels a pending or retrying attempt to it. Blocks until done, at
+  /// most `broker.unpeer-timeout` (for the BYE) plus two seconds.
+  /// @returns `true` once the peering ended or the attempt was cancelled;
+  ///          `false` for an unknown peer (and emits `peer_invalid`) or on
+  ///          timeout.
   bool unpeer(const std::string& address, uint16_t port);
 
   /// Like `unpeer`, but returns immediately.
@@ -144,13 +154,15 @@ public:
   /// that was established before); handshaking with an identified peer, or
   /// an outbound request waiting for another handshake with that peer
   /// (`connected`); an outbound request waiting to retry (`disconnected`).
-  /// Blocks until the endpoint answered (bounded).
+  /// Blocks until the endpoint answered (at most 5 s; empty on timeout or
+  /// after `shutdown()`).
   [[nodiscard]] std::vector<peer_info> peers() const;
 
   /// Returns the traffic counters of every established peering and
   /// WebSocket client (messages and bytes in and out, drops by overflow
   /// policy, outbound queue depth, reconnects, heartbeat round trip). Blocks
-  /// until the endpoint answered (bounded); empty after `shutdown()`.
+  /// until the endpoint answered (at most 5 s; empty on timeout or after
+  /// `shutdown()`).
   [[nodiscard]] std::vector<peer_metrics> metrics() const;
 
   /// Returns the port of the Prometheus exporter that `broker.metrics.port`
@@ -159,33 +171,42 @@ public:
   [[nodiscard]] uint16_t metrics_port() const noexcept;
 
   /// Returns the union of the direct peers' filters.
+  /// Blocks until the endpoint answered (at most 5 s; empty on timeout or
+  /// after `shutdown()`).
   [[nodiscard]] std::vector<topic> peer_subscriptions() const;
 
-  /// Returns this endpoint's advertised filter.
+  /// Returns this endpoint's advertised filter: its subscribers' topics and
+  /// those given to `forward`, minimised, without `<$>/local/` topics.
+  /// Blocks until the endpoint answered (at most 5 s; empty on timeout or
+  /// after `shutdown()`).
   [[nodiscard]] filter_type filter() const;
 
   /// Blocks until `whom` is a direct peer or `timeout` passed.
-  /// @returns whether `whom` is a direct peer.
+  /// @returns whether `whom` is a direct peer (`false` at once after
+  ///          `shutdown()`).
   bool await_peer(endpoint_id whom,
                   timespan timeout = std::chrono::seconds{10});
 
   /// Adds `ts` to the advertised filter without a local subscriber, so that
   /// peers send these topics here to be forwarded.
+  /// Returns immediately.
   void forward(std::vector<topic> ts);
 
   // -- publishing -------------------------------------------------------------
 
-  /// Publishes `d` on `t` to all peers whose filter matches (not to local
-  /// subscribers). Returns immediately.
+  /// Publishes `d` on `t` to all peers and WebSocket clients whose filter
+  /// matches (not to local subscribers). Returns immediately. A topic longer
+  /// than `topic::max_size` is dropped with an `ec::invalid_topic_key` error
+  /// event.
   void publish(topic t, data d);
 
-  /// Publishes a Zeek message (event, log write, ...).
+  /// Publishes a copy of a Zeek message (event, log write, ...) on `t`.
   void publish(std::string_view t, const zeek::Message& d);
 
   /// Publishes `[xs...]` (a vector) on `t`.
   void publish(topic t, std::initializer_list<data> xs);
 
-  /// Publishes a message.
+  /// Publishes a message, as `publish(topic, data)`.
   void publish(data_message x);
 
   /// Publishes all messages in order.
@@ -199,17 +220,21 @@ public:
   void publish(const endpoint_info& dst, data_message x);
 
   /// Returns a publisher for `t` with a queue of `queue_size` messages (see
-  /// `publisher` for its flow control). Blocks until the endpoint knows it.
+  /// `publisher` for its flow control). Blocks until the endpoint knows it
+  /// (at most 5 s).
   publisher make_publisher(topic t, size_t queue_size = 1024);
 
   // -- subscribing ------------------------------------------------------------
 
   /// Returns a subscriber for the topics of `filter` with room for
-  /// `queue_size` messages. Blocks until the endpoint applied the filter.
+  /// `queue_size` messages. Blocks until the endpoint applied the filter
+  /// (at most 5 s).
   subscriber make_subscriber(filter_type filter, size_t queue_size = 64);
 
   /// Returns a subscriber for error events and, if `receive_statuses`, status
-  /// events. Blocks until the endpoint applied the subscription.
+  /// events, with room for `queue_size` of them (when it is full, the oldest
+  /// is dropped). Blocks until the endpoint applied the subscription (at
+  /// most 5 s).
   status_subscriber make_status_subscriber(bool receive_statuses = false,
                                            size_t queue_size = 256);
 

@@ -24,6 +24,7 @@ public:
   static_assert(!std::is_same_v<std::decay_t<T>, broker::error>,
                 "expected<error> would be ambiguous");
 
+  /// The type of the value.
   using value_type = T;
 
   /// Holds a `T` constructed from `x`.
@@ -41,12 +42,16 @@ public:
   /// Holds `error{code}`.
   expected(ec code) : value_(std::in_place_index<1>, broker::error{code}) {}
 
+  /// Returns whether a value is held.
   [[nodiscard]] bool has_value() const noexcept { return value_.index() == 0; }
 
+  /// Returns `has_value()`.
   explicit operator bool() const noexcept { return has_value(); }
 
+  /// Returns `!has_value()`.
   bool operator!() const noexcept { return !has_value(); }
 
+  /// Returns the value.
   /// @throws std::logic_error if there is no value.
   T& operator*() & { return *find_value(*this, "operator*"); }
 
@@ -56,12 +61,14 @@ public:
   /// @copydoc operator*()
   T&& operator*() && { return std::move(*find_value(*this, "operator*")); }
 
+  /// Returns a pointer to the value.
   /// @throws std::logic_error if there is no value.
   T* operator->() { return find_value(*this, "operator->"); }
 
   /// @copydoc operator->()
   const T* operator->() const { return find_value(*this, "operator->"); }
 
+  /// Returns the value.
   /// @throws std::logic_error if there is no value.
   T& value() & { return *find_value(*this, "value()"); }
 
@@ -71,6 +78,7 @@ public:
   /// @copydoc value()
   T&& value() && { return std::move(*find_value(*this, "value()")); }
 
+  /// Returns the error.
   /// @throws std::logic_error if there is a value.
   [[nodiscard]] broker::error& error() { return *find_error(*this); }
 
@@ -113,10 +121,13 @@ public:
   /// Holds `error{code}`; `ec::none` means success.
   expected(ec code) : err_(code) {}
 
+  /// Returns whether this is success (no error).
   [[nodiscard]] bool has_value() const noexcept { return !err_.valid(); }
 
+  /// Returns `has_value()`.
   explicit operator bool() const noexcept { return has_value(); }
 
+  /// Returns `!has_value()`.
   bool operator!() const noexcept { return !has_value(); }
 
   /// Returns the error; on success a default-constructed one (`ec::none`).

@@ -29,8 +29,11 @@ struct network_info;
 struct none;
 struct peer_info;
 
+/// An ordered set of values (Zeek's `set`).
 using set = std::set<data>;
+/// An ordered map from values to values (Zeek's `table`).
 using table = std::map<data, data>;
+/// A sequence of values (Zeek's `vector`).
 using vector = std::vector<data>;
 
 enum class ec : uint8_t;

@@ -14,10 +14,13 @@ namespace broker {
 template <class T>
 class intrusive_ptr {
 public:
+  /// The pointee type.
   using element_type = T;
 
+  /// Constructs a null pointer.
   constexpr intrusive_ptr() noexcept = default;
 
+  /// Constructs a null pointer.
   constexpr intrusive_ptr(std::nullptr_t) noexcept {}
 
   /// Points to `ptr`, adding a reference unless `add_ref` is false (then the
@@ -27,27 +30,33 @@ public:
       intrusive_ptr_add_ref(ptr_);
   }
 
+  /// Points to `other`'s object, adding a reference.
   intrusive_ptr(const intrusive_ptr& other) noexcept : ptr_(other.ptr_) {
     if (ptr_)
       intrusive_ptr_add_ref(ptr_);
   }
 
+  /// Takes over `other`'s reference; `other` becomes null.
   intrusive_ptr(intrusive_ptr&& other) noexcept : ptr_(other.ptr_) {
     other.ptr_ = nullptr;
   }
 
+  /// Points to `other`'s object, adding a reference; drops the old one.
   intrusive_ptr& operator=(const intrusive_ptr& other) noexcept {
     intrusive_ptr tmp{other};
     swap(tmp);
     return *this;
   }
 
+  /// Takes over `other`'s reference (`other` becomes null); drops the old
+  /// one.
   intrusive_ptr& operator=(intrusive_ptr&& other) noexcept {
     intrusive_ptr tmp{std::move(other)};
     swap(tmp);
     return *this;
   }
 
+  /// Drops the reference (if any).
   ~intrusive_ptr() {
     if (ptr_)
       intrusive_ptr_release(ptr_);
@@ -62,28 +71,37 @@ public:
   /// Gives up the reference without dropping it; returns the pointer.
   T* release() noexcept { return std::exchange(ptr_, nullptr); }
 
+  /// Exchanges the pointers (no reference count changes).
   void swap(intrusive_ptr& other) noexcept { std::swap(ptr_, other.ptr_); }
 
+  /// Returns the raw pointer (may be null).
   [[nodiscard]] T* get() const noexcept { return ptr_; }
 
+  /// Returns the pointee. @pre `get() != nullptr`
   T& operator*() const noexcept { return *ptr_; }
 
+  /// Accesses the pointee. @pre `get() != nullptr`
   T* operator->() const noexcept { return ptr_; }
 
+  /// Returns whether the pointer is not null.
   explicit operator bool() const noexcept { return ptr_ != nullptr; }
 
+  /// Returns whether both point to the same object (or are null).
   friend bool operator==(const intrusive_ptr& x, const intrusive_ptr& y) {
     return x.ptr_ == y.ptr_;
   }
 
+  /// Returns whether they point to different objects.
   friend bool operator!=(const intrusive_ptr& x, const intrusive_ptr& y) {
     return x.ptr_ != y.ptr_;
   }
 
+  /// Returns whether `x` is null.
   friend bool operator==(const intrusive_ptr& x, std::nullptr_t) {
     return x.ptr_ == nullptr;
   }
 
+  /// Returns whether `x` is not null.
   friend bool operator!=(const intrusive_ptr& x, std::nullptr_t) {
     return x.ptr_ != nullptr;
   }

@@ -23,6 +23,7 @@ namespace broker {
 [[nodiscard]] std::string to_json(const topic& t, const data& x);
 
 /// Returns `to_json(get_topic(msg), get_data(msg))`.
+/// @pre `msg != nullptr`
 [[nodiscard]] std::string to_json(const data_message& msg);
 
 /// Parses the nested form written by `to_json(const data&)`. Never throws

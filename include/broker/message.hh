@@ -26,6 +26,7 @@ namespace detail {
 /// value on the releasing thread) and its slot handed back here.
 class envelope_owner {
 public:
+  /// Destroys the owner.
   virtual ~envelope_owner();
 
   /// Reclaims the slot of `env`, which is already destroyed.
@@ -57,10 +58,13 @@ public:
       : topic_(std::move(t)), bytes_(std::move(bytes)), offset_(offset),
         size_(size), state_(encoded) {}
 
+  /// Not copyable (share it through `data_message` instead).
   data_envelope(const data_envelope&) = delete;
 
+  /// Not copyable.
   data_envelope& operator=(const data_envelope&) = delete;
 
+  /// Returns the topic.
   [[nodiscard]] const broker::topic& topic() const noexcept { return topic_; }
 
   /// Returns the value, decoding it first if needed (at most once).
@@ -90,10 +94,13 @@ public:
   /// `detail::envelope_owner`).
   void owner(detail::envelope_owner* ptr) noexcept { owner_ = ptr; }
 
+  /// Adds a reference (for `intrusive_ptr`).
   friend void intrusive_ptr_add_ref(const data_envelope* ptr) noexcept {
     ptr->refs_.fetch_add(1, std::memory_order_relaxed);
   }
 
+  /// Drops a reference; the last one destroys the envelope (for
+  /// `intrusive_ptr`).
   friend void intrusive_ptr_release(const data_envelope* ptr) noexcept {
     if (ptr->refs_.fetch_sub(1, std::memory_order_acq_rel) == 1)
       ptr->dispose();
@@ -157,7 +164,7 @@ inline data move_data(const data_message& msg) {
   return msg->value();
 }
 
-/// Writes `(<topic>, <value>)`.
+/// Writes `(<topic>, <value>)`, or `null` for a null message.
 void convert(const data_message& msg, std::string& str);
 
 } // namespace broker

@@ -12,21 +12,27 @@ struct none {};
 /// The only value of `none`.
 inline constexpr none nil = none{};
 
+/// Returns `true`: all `none` values are equal.
 constexpr bool operator==(none, none) noexcept {
   return true;
 }
+/// Returns `false`: all `none` values are equal.
 constexpr bool operator!=(none, none) noexcept {
   return false;
 }
+/// Returns `false`: all `none` values are equal.
 constexpr bool operator<(none, none) noexcept {
   return false;
 }
+/// Returns `true`: all `none` values are equal.
 constexpr bool operator<=(none, none) noexcept {
   return true;
 }
+/// Returns `false`: all `none` values are equal.
 constexpr bool operator>(none, none) noexcept {
   return false;
 }
+/// Returns `true`: all `none` values are equal.
 constexpr bool operator>=(none, none) noexcept {
   return true;
 }

@@ -9,21 +9,29 @@ namespace broker {
 
 /// Bit flags describing a peering (values as upstream's).
 enum class peer_flags : int {
+  /// No flag set.
   invalid = 0x00,
+  /// A local peer (upstream's; this library never sets it).
   local = 0x01,
+  /// A remote endpoint.
   remote = 0x02,
+  /// This endpoint initiated the peering.
   outbound = 0x04,
+  /// The peer initiated the peering.
   inbound = 0x08,
 };
 
+/// Returns the union of `x` and `y`.
 constexpr peer_flags operator|(peer_flags x, peer_flags y) noexcept {
   return static_cast<peer_flags>(static_cast<int>(x) | static_cast<int>(y));
 }
 
+/// Returns the flags set in both `x` and `y`.
 constexpr peer_flags operator&(peer_flags x, peer_flags y) noexcept {
   return static_cast<peer_flags>(static_cast<int>(x) & static_cast<int>(y));
 }
 
+/// Adds the flags of `y` to `x`.
 constexpr peer_flags& operator|=(peer_flags& x, peer_flags y) noexcept {
   return x = x | y;
 }

@@ -66,8 +66,8 @@ struct peer_metrics {
 
 /// Renders `xs` in the Prometheus text exposition format (version 0.0.4),
 /// one family per counter with the labels `endpoint` (`endpoint_name`),
-/// `peer` (ID) and `address`, plus `broker_connections`, as served on
-/// `broker.metrics.port`.
+/// `peer` (ID), `address` and `type` (`native` or `web-socket`), plus
+/// `broker_connections`, as served on `broker.metrics.port`.
 std::string to_prometheus(const std::vector<peer_metrics>& xs,
                           const std::string& endpoint_name);
 

@@ -14,13 +14,15 @@ enum class peer_status : int {
   initialized,
   /// A connection attempt or handshake is in progress.
   connecting,
-  /// The handshake completed; the core has not adopted the peering yet.
+  /// The peer is identified and its handshake proceeds; the core has not
+  /// adopted the peering yet.
   connected,
   /// The peering is up.
   peered,
   /// The connection is gone (an outbound peering may be waiting to retry).
   disconnected,
-  /// A retry of a lost or failed outbound peering is in progress.
+  /// A retry of a lost outbound peering (one that was established before)
+  /// is in progress.
   reconnecting,
   /// Unknown peer.
   unknown,
@@ -32,6 +34,7 @@ void convert(peer_status x, std::string& str);
 /// Parses an enumerator's name.
 [[nodiscard]] bool convert(const std::string& str, peer_status& x) noexcept;
 
+/// Writes the enumerator's name.
 std::ostream& operator<<(std::ostream& out, peer_status x);
 
 } // namespace broker

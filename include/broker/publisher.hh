@@ -33,12 +33,18 @@ public:
   /// @private Used by `endpoint`.
   explicit publisher(std::shared_ptr<detail::publisher_state> state);
 
+  /// Takes over the other publisher's queue; the source is left without one
+  /// (only assignment and destruction are valid on it).
   publisher(publisher&&) noexcept;
 
+  /// Detaches from the current queue (see `reset`), then takes over the
+  /// other publisher's.
   publisher& operator=(publisher&&) noexcept;
 
+  /// Not copyable.
   publisher(const publisher&) = delete;
 
+  /// Not copyable.
   publisher& operator=(const publisher&) = delete;
 
   /// Hands what is still queued to the endpoint, then detaches.
@@ -57,17 +63,20 @@ public:
   /// Returns `capacity() - buffered()`.
   [[nodiscard]] size_t free_capacity() const;
 
-  /// Returns a file descriptor that is readable while `free_capacity() > 0`.
+  /// Returns a file descriptor that is readable while `free_capacity() > 0`
+  /// or the queue is closed.
   /// Owned by the publisher; do not read from or close it.
   [[nodiscard]] int fd() const;
 
   /// Returns the topic.
   [[nodiscard]] const topic& get_topic() const;
 
-  /// Publishes `x`. Blocks while the queue is full.
+  /// Publishes `x`. Blocks while the queue is full, until half of it is
+  /// free again. Drops `x` once the endpoint has shut down.
   void publish(data x);
 
-  /// Publishes all of `xs` in order. Blocks while the queue is full.
+  /// Publishes all of `xs` in order. Blocks while the queue is full, as
+  /// `publish(data)` does.
   void publish(std::vector<data> xs);
 
   /// Detaches from the endpoint; queued messages are still sent. Idempotent.

@@ -39,6 +39,7 @@ void convert(sc code, std::string& str);
 /// Parses an enumerator's name.
 [[nodiscard]] bool convert(std::string_view str, sc& code) noexcept;
 
+/// A status code as a type, for `status::make`.
 /// @relates sc
 template <sc S>
 using sc_constant = std::integral_constant<sc, S>;
@@ -48,17 +49,21 @@ using sc_constant = std::integral_constant<sc, S>;
 /// Thread safety: a value type; distinct objects may be used concurrently.
 class status {
 public:
+  /// Returns a status with code `S`, which must not be `sc::unspecified`
+  /// (checked at compile time).
   template <sc S>
   static status make(endpoint_info ei, std::string msg) {
     static_assert(S != sc::unspecified);
     return status{S, std::move(ei), std::move(msg)};
   }
 
+  /// Returns a status with code `S`, given as a tag value.
   template <sc S>
   static status make(sc_constant<S>, endpoint_info ei, std::string msg) {
     return make<S>(std::move(ei), std::move(msg));
   }
 
+  /// Returns a status with code `S` for `node`, without network info.
   template <sc S>
   static status make(endpoint_id node, std::string msg) {
     return make<S>(endpoint_info{node, std::nullopt}, std::move(msg));
@@ -73,6 +78,7 @@ public:
   /// Constructs an unspecified status.
   status() = default;
 
+  /// Returns the code.
   [[nodiscard]] sc code() const noexcept { return code_; }
 
   /// Returns the endpoint this status concerns, or `nullptr` for an
@@ -89,23 +95,29 @@ public:
     return &message_;
   }
 
+  /// Returns whether code, context and message are equal.
   friend bool operator==(const status& x, const status& y) {
     return x.code_ == y.code_ && x.context_ == y.context_ &&
            x.message_ == y.message_;
   }
 
+  /// Returns whether `x` has the code `y`.
   friend bool operator==(const status& x, sc y) noexcept {
     return x.code_ == y;
   }
 
+  /// Returns whether `y` has the code `x`.
   friend bool operator==(sc x, const status& y) noexcept {
     return x == y.code_;
   }
 
+  /// Returns whether code, context or message differ.
   friend bool operator!=(const status& x, const status& y) { return !(x == y); }
 
+  /// Returns whether `x` does not have the code `y`.
   friend bool operator!=(const status& x, sc y) noexcept { return !(x == y); }
 
+  /// Returns whether `y` does not have the code `x`.
   friend bool operator!=(sc x, const status& y) noexcept { return !(x == y); }
 
 private:
@@ -118,6 +130,7 @@ private:
   std::string message_;
 };
 
+/// Returns `status::make<S>(xs...)`.
 /// @relates status
 template <sc S, class... Ts>
 status make_status(Ts&&... xs) {
@@ -131,14 +144,17 @@ void convert(const status& x, std::string& str);
 /// Converts to `["status", enum <code>, <endpoint_info>, msg]`; an
 /// unspecified status has `nil` for the last two fields (spec:
 /// upstream-broker.md §2.3).
+/// Always returns `true`.
 bool convert(const status& x, data& dst);
 
 /// Converts from the layout above.
 /// @returns `false` (leaving `x` untouched) if `src` does not have it.
 bool convert(const data& src, status& x);
 
+/// Writes the `convert` rendering.
 std::ostream& operator<<(std::ostream& out, const status& x);
 
+/// Writes `enum_str(x)`.
 std::ostream& operator<<(std::ostream& out, sc x);
 
 } // namespace broker

@@ -28,8 +28,11 @@ public:
   /// @private Used by `endpoint`.
   explicit status_subscriber(subscriber impl);
 
+  /// Takes over the other subscriber's subscription.
   status_subscriber(status_subscriber&&) noexcept = default;
 
+  /// Unsubscribes (see `reset`), then takes over the other subscriber's
+  /// subscription.
   status_subscriber& operator=(status_subscriber&&) noexcept = default;
 
   /// Blocks until an event arrives.
@@ -37,7 +40,8 @@ public:
   ///         closed and empty.
   value_type get();
 
-  /// Waits at most `timeout`; returns `none` on timeout.
+  /// Waits at most `timeout` for an event; returns `none` on timeout or once
+  /// the queue is closed and empty.
   template <class Rep, class Period>
   value_type get(std::chrono::duration<Rep, Period> timeout) {
     return get_for(std::chrono::duration_cast<timespan>(timeout));
@@ -54,18 +58,22 @@ public:
   /// Returns all events available right now (never blocks).
   std::vector<value_type> poll();
 
+  /// Returns the number of events queued right now.
   [[nodiscard]] size_t available() const { return impl_.available(); }
 
-  /// Returns a file descriptor that is readable while events are queued.
+  /// Returns a file descriptor that is readable while events are queued or
+  /// the queue is closed. Owned by the subscriber; do not read from or close
+  /// it.
   [[nodiscard]] int fd() const { return impl_.fd(); }
 
-  /// Events dropped because the queue was full.
+  /// Returns how many events were dropped because the queue was full.
   [[nodiscard]] size_t dropped() const;
 
   /// Unsubscribes and closes the queue. Idempotent.
   void reset() { impl_.reset(); }
 
   /// Converts a message from the errors or statuses topic.
+  /// @returns the error or status, or `none` if `msg` holds neither.
   static value_type convert_message(const data_message& msg);
 
 private:

@@ -30,6 +30,7 @@ public:
   /// Returns whether `addr` lies inside this subnet.
   [[nodiscard]] bool contains(const address& addr) const noexcept;
 
+  /// Returns the network address.
   [[nodiscard]] const address& network() const noexcept { return net_; }
 
   /// Returns the prefix length as users write it (IPv4: 0..32).
@@ -38,8 +39,11 @@ public:
   /// Returns the prefix length counted on 128 bits (wire form).
   [[nodiscard]] uint8_t raw_len() const noexcept { return len_; }
 
+  /// Orders by network address, then raw length: negative, zero or
+  /// positive.
   [[nodiscard]] int compare(const subnet& other) const noexcept;
 
+  /// Returns a hash of address and length (used by `std::hash<subnet>`).
   [[nodiscard]] size_t hash() const noexcept;
 
 private:
@@ -47,21 +51,27 @@ private:
   uint8_t len_ = 0;
 };
 
+/// Returns whether network address and length are equal.
 inline bool operator==(const subnet& x, const subnet& y) noexcept {
   return x.compare(y) == 0;
 }
+/// Returns whether network address or length differ.
 inline bool operator!=(const subnet& x, const subnet& y) noexcept {
   return x.compare(y) != 0;
 }
+/// Returns whether `x` sorts before `y` (`subnet::compare` order).
 inline bool operator<(const subnet& x, const subnet& y) noexcept {
   return x.compare(y) < 0;
 }
+/// Returns whether `x` sorts before `y` or equals it.
 inline bool operator<=(const subnet& x, const subnet& y) noexcept {
   return x.compare(y) <= 0;
 }
+/// Returns whether `x` sorts after `y`.
 inline bool operator>(const subnet& x, const subnet& y) noexcept {
   return x.compare(y) > 0;
 }
+/// Returns whether `x` sorts after `y` or equals it.
 inline bool operator>=(const subnet& x, const subnet& y) noexcept {
   return x.compare(y) >= 0;
 }
@@ -77,8 +87,10 @@ void convert(const subnet& x, std::string& str);
 
 namespace std {
 
+/// Hashes subnets with `subnet::hash`.
 template <>
 struct hash<broker::subnet> {
+  /// Returns `x.hash()`.
   size_t operator()(const broker::subnet& x) const noexcept { return x.hash(); }
 };
 

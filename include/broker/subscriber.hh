@@ -32,12 +32,18 @@ public:
   /// @private Used by `endpoint`.
   explicit subscriber(std::shared_ptr<detail::subscriber_state> state);
 
+  /// Takes over the other subscriber's subscription; the source is left
+  /// without one (only assignment and destruction are valid on it).
   subscriber(subscriber&&) noexcept;
 
+  /// Unsubscribes (see `reset`), then takes over the other subscriber's
+  /// subscription.
   subscriber& operator=(subscriber&&) noexcept;
 
+  /// Not copyable.
   subscriber(const subscriber&) = delete;
 
+  /// Not copyable.
   subscriber& operator=(const subscriber&) = delete;
 
   /// Unsubscribes (see `reset`).
@@ -71,13 +77,15 @@ public:
   /// Returns the number of messages available right now.
   [[nodiscard]] size_t available() const;
 
-  /// Returns a file descriptor that is readable while messages are queued.
-  /// Owned by the subscriber; do not read from or close it.
+  /// Returns a file descriptor that is readable while messages are queued
+  /// or the queue is closed. Owned by the subscriber; do not read from or
+  /// close it.
   [[nodiscard]] int fd() const;
 
-  /// Adds `x` to the filter. With `block`, returns once the endpoint applied
-  /// the change (so matching messages arriving afterwards are delivered);
-  /// otherwise returns immediately.
+  /// Adds `x` to the filter (no-op if it is there already). With `block`,
+  /// returns once the endpoint applied the change, at most after 5 s (so
+  /// matching messages arriving afterwards are delivered); otherwise returns
+  /// immediately.
   void add_topic(topic x, bool block = false);
 
   /// Removes `x` from the filter (exact match). The endpoint keeps

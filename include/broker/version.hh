@@ -5,9 +5,12 @@
 
 namespace broker::version {
 
-/// The upstream Broker release whose API and protocols this library speaks.
+/// Major version of the upstream Broker release whose API and protocols
+/// this library speaks.
 inline constexpr uint32_t major = 2;
+/// Minor version of that release.
 inline constexpr uint32_t minor = 8;
+/// Patch version of that release.
 inline constexpr uint32_t patch = 0;
 
 /// Native wire protocol version (spec: upstream-broker.md §4.3).

@@ -14,53 +14,73 @@ namespace broker::zeek {
 
 /// Format version written into every message.
 enum class ProtocolVersion : count {
+  /// Version 1, the only one.
   First = 1,
 };
 
 /// The message kinds.
 enum class Type : count {
+  /// Not a Zeek message (`Message::type` of a bad layout).
   Invalid = 0,
+  /// An event (`Event`).
   Event = 1,
+  /// Creates a log writer (`LogCreate`).
   LogCreate = 2,
+  /// Writes log entries (`LogWrite`).
   LogWrite = 3,
+  /// Sets a global identifier (`IdentifierUpdate`).
   IdentifierUpdate = 4,
+  /// Several messages in one (`Batch`).
   Batch = 5,
 };
 
 /// Well-known event metadata keys.
 enum class MetadataType : count {
+  /// The network time of the event (a `timestamp`).
   NetworkTimestamp = 1,
+  /// The first key for user-defined metadata.
   UserMetadataStart = 200,
 };
 
 /// Base class of all Zeek messages: owns the whole top-level vector.
+///
+/// Accessors marked `@pre valid()` throw `std::logic_error`,
+/// `std::out_of_range` or `std::bad_variant_access` if it does not hold.
 class Message {
 public:
   /// Returns the type of a top-level message, `Type::Invalid` if `msg` does
   /// not have the `[1, type, content]` layout.
   static Type type(const data& msg) noexcept;
 
+  /// Returns the type of this message (`Type::Invalid` for a bad layout).
   [[nodiscard]] Type type() const noexcept { return type(data_); }
 
+  /// Returns the top-level value.
   [[nodiscard]] const data& as_data() const noexcept { return data_; }
 
+  /// Returns the top-level value (mutable).
   [[nodiscard]] data& as_data() noexcept { return data_; }
 
   /// Moves the top-level value out (leaves this message empty).
   [[nodiscard]] data move_data() noexcept { return std::move(data_); }
 
 protected:
+  /// Constructs a message holding `nil`.
   Message() = default;
 
+  /// Constructs `[1, type, content]`.
   Message(Type type, vector content);
 
+  /// Wraps a top-level value as it is (not validated).
   explicit Message(data msg) : data_(std::move(msg)) {}
 
   /// Returns the content vector (field 3), or `nullptr`.
   [[nodiscard]] const vector* content() const noexcept;
 
+  /// Returns the content vector (field 3), or `nullptr` (mutable).
   [[nodiscard]] vector* content() noexcept;
 
+  /// The top-level value `[1, type, content]`.
   data data_;
 };
 
@@ -81,12 +101,15 @@ public:
   /// Wraps a received value; check `valid()` before using the accessors.
   explicit Event(data msg) : Message(std::move(msg)) {}
 
+  /// Returns the event name.
   /// @pre `valid()`
   [[nodiscard]] const std::string& name() const;
 
+  /// Returns the arguments.
   /// @pre `valid()`
   [[nodiscard]] const vector& args() const;
 
+  /// Returns the arguments (mutable).
   /// @pre `valid()`
   [[nodiscard]] vector& args();
 
@@ -108,55 +131,74 @@ public:
 /// `[enum stream_id, enum writer_id, writer_info, fields_data]`.
 class LogCreate : public Message {
 public:
+  /// Constructs `[1, 2, [stream_id, writer_id, writer_info, fields_data]]`.
   LogCreate(enum_value stream_id, enum_value writer_id, data writer_info,
             data fields_data);
 
+  /// Wraps a received value; check `valid()` before using the accessors.
   explicit LogCreate(data msg) : Message(std::move(msg)) {}
 
+  /// Returns the log stream ID (e.g. `Conn::LOG`).
   /// @pre `valid()`
   [[nodiscard]] const enum_value& stream_id() const;
+  /// Returns the writer ID (e.g. `Log::WRITER_ASCII`).
   /// @pre `valid()`
   [[nodiscard]] const enum_value& writer_id() const;
+  /// Returns the writer information.
   /// @pre `valid()`
   [[nodiscard]] const data& writer_info() const;
+  /// Returns the description of the log's fields.
   /// @pre `valid()`
   [[nodiscard]] const data& fields_data() const;
 
+  /// Returns whether the layout is `[1, 2, [enum, enum, value, value, ...]]`.
   [[nodiscard]] bool valid() const noexcept;
 };
 
 /// `[enum stream_id, enum writer_id, string path, string serial_data]`.
 class LogWrite : public Message {
 public:
+  /// Constructs `[1, 3, [stream_id, writer_id, path, serial_data]]`.
   LogWrite(enum_value stream_id, enum_value writer_id, std::string path,
            std::string serial_data);
 
+  /// Wraps a received value; check `valid()` before using the accessors.
   explicit LogWrite(data msg) : Message(std::move(msg)) {}
 
+  /// Returns the log stream ID (e.g. `Conn::LOG`).
   /// @pre `valid()`
   [[nodiscard]] const enum_value& stream_id() const;
+  /// Returns the writer ID (e.g. `Log::WRITER_ASCII`).
   /// @pre `valid()`
   [[nodiscard]] const enum_value& writer_id() const;
+  /// Returns the path of the log.
   /// @pre `valid()`
   [[nodiscard]] const std::string& path() const;
+  /// Returns the log entries as Zeek serialised them (opaque to Broker).
   /// @pre `valid()`
   [[nodiscard]] const std::string& serial_data() const;
 
+  /// Returns whether the layout is `[1, 3, [enum, enum, string, string, ...]]`.
   [[nodiscard]] bool valid() const noexcept;
 };
 
 /// `[string id_name, value]`.
 class IdentifierUpdate : public Message {
 public:
+  /// Constructs `[1, 4, [id_name, id_value]]`.
   IdentifierUpdate(std::string id_name, data id_value);
 
+  /// Wraps a received value; check `valid()` before using the accessors.
   explicit IdentifierUpdate(data msg) : Message(std::move(msg)) {}
 
+  /// Returns the identifier's name.
   /// @pre `valid()`
   [[nodiscard]] const std::string& id_name() const;
+  /// Returns the identifier's new value.
   /// @pre `valid()`
   [[nodiscard]] const data& id_value() const;
 
+  /// Returns whether the layout is `[1, 4, [string, value, ...]]`.
   [[nodiscard]] bool valid() const noexcept;
 };
 
@@ -166,20 +208,26 @@ public:
   /// An empty batch.
   Batch();
 
+  /// Wraps a received value; check `valid()` before using the accessors.
   explicit Batch(data msg) : Message(std::move(msg)) {}
 
   /// Appends a message (copies its top-level value).
+  /// @throws std::logic_error if this batch has no content vector.
   void add(const Message& msg);
 
   /// Appends a message (moves its top-level value).
+  /// @throws std::logic_error if this batch has no content vector.
   void add(Message&& msg);
 
   /// Returns the number of messages. @pre `valid()`
   [[nodiscard]] size_t size() const noexcept;
 
+  /// Returns the messages.
   /// @pre `valid()`
   [[nodiscard]] const vector& batch() const;
 
+  /// Returns whether the layout is `[1, 5, [...]]` and every element is a
+  /// valid message (see `zeek::valid`).
   [[nodiscard]] bool valid() const noexcept;
 };
 
