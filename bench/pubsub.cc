@@ -220,11 +220,20 @@ int role_sink(const options& opts) {
       first = clock_type::now();
     ++expected;
   };
+  // Long runs show progress on a terminal (stderr, so that stdout keeps
+  // one line per figure).
+  auto show_progress = ::isatty(STDERR_FILENO) == 1;
+  auto next_progress = clock_type::now() + 1s;
   while (expected < opts.messages) {
     auto msg = sub.get(60s);
     if (!msg)
       break;
     consume(*msg);
+    if (show_progress && clock_type::now() >= next_progress) {
+      std::cerr << "\r  received " << with_commas(double(expected)) << " of "
+                << with_commas(double(opts.messages)) << std::flush;
+      next_progress += 1s;
+    }
     // Take what else is there in bounded batches (no huge vectors).
     for (;;) {
       auto more = sub.get(512, 0s);
@@ -237,6 +246,8 @@ int role_sink(const options& opts) {
     }
   }
   auto last = clock_type::now();
+  if (show_progress)
+    std::cerr << "\r\033[K" << std::flush; // clears the progress line
   auto rate = expected > 1 ? double(expected - 1) / seconds(last - first) : 0;
   std::cout << "rate " << rate << " received " << expected << " in_order "
             << (in_order ? 1 : 0) << std::endl;
@@ -881,6 +892,7 @@ int main(int argc, char** argv) {
     opts.figures = {"raw",    "zmq",   "throughput", "latency",
                     "fanout", "ws-in", "ws-out"};
   for (auto& fig : opts.figures) {
+    std::cerr << "broker-bench: measuring " << fig << " ..." << std::endl;
     if (fig == "throughput")
       throughput(opts);
     else if (fig == "latency")
