@@ -223,11 +223,16 @@ private:
 
 /// Beast's closing handshake ends with a teardown of the layer below the
 /// WebSocket: write what is buffered first, then tear down `NextLayer`.
+/// A deferred run of writes ends here: its owner may be waiting for a write
+/// that Beast holds back until the close is done, and would never end the
+/// run itself (found by fuzz/ws_session: close frame after a full read
+/// window, with answers still being written).
 template <class NextLayer, class Handler>
 void async_teardown(boost::beast::role_type role,
                     coalescing_stream<NextLayer>& stream, Handler&& handler) {
   auto h =
       std::make_shared<std::decay_t<Handler>>(std::forward<Handler>(handler));
+  stream.defer(false);
   stream.when_flushed([&stream, role, h] {
     using boost::beast::websocket::async_teardown;
     async_teardown(role, stream.next_layer(), std::move(*h));

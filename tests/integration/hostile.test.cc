@@ -94,12 +94,6 @@ constexpr auto healthy_pause = 2ms;
 
 const std::string payload(50, 'x');
 
-endpoint_id id_of(const char* str) {
-  endpoint_id result;
-  REQUIRE(convert(std::string{str}, result));
-  return result;
-}
-
 // The endpoint under attack has the smallest ID, so that raw peers (with
 // bigger IDs) can run the initiator side of raw_peering.
 const char* id_target = "11111111-1111-4111-8111-111111111111";
@@ -429,15 +423,6 @@ private:
   std::atomic<bool> stop_{false};
   std::thread thread_;
 };
-
-bool peer_wants(const endpoint& ep, const topic& t) {
-  return wait_until([&] {
-    for (auto& x : ep.peer_subscriptions())
-      if (x.prefix_of(t))
-        return true;
-    return false;
-  });
-}
 
 void report(const std::string& line) {
   std::cout << "hostile [" << std::fixed << std::setprecision(2)

@@ -32,16 +32,6 @@ constexpr size_t big_run = 1'000'000;
 
 const std::string payload(50, 'x');
 
-/// Waits until a direct peer of `ep` subscribed to (a prefix of) `t`.
-bool peer_wants(const endpoint& ep, const topic& t) {
-  return wait_until([&] {
-    for (auto& x : ep.peer_subscriptions())
-      if (x.prefix_of(t))
-        return true;
-    return false;
-  });
-}
-
 /// Peers `a` with `b` (b listens) and waits until `a` knows `b`'s filter.
 void connect(endpoint& a, endpoint& b) {
   auto port = b.listen("127.0.0.1", 0);

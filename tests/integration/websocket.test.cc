@@ -41,15 +41,6 @@ std::string after(const std::string& line, const std::string& prefix) {
   return line.substr(prefix.size());
 }
 
-bool peer_wants(const endpoint& ep, const topic& t) {
-  return wait_until([&] {
-    for (auto& x : ep.peer_subscriptions())
-      if (x.prefix_of(t))
-        return true;
-    return false;
-  });
-}
-
 void connect(endpoint& a, endpoint& b) {
   auto port = b.listen("127.0.0.1", 0);
   REQUIRE(port != 0);

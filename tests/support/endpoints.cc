@@ -119,6 +119,15 @@ size_t num_peered(const endpoint& ep) {
   return result;
 }
 
+bool peer_wants(const endpoint& ep, const topic& t) {
+  return wait_until([&] {
+    for (auto& x : ep.peer_subscriptions())
+      if (x.prefix_of(t))
+        return true;
+    return false;
+  });
+}
+
 std::vector<peer_info> peers_at(const endpoint& ep, const std::string& address,
                                 uint16_t port) {
   std::vector<peer_info> result;

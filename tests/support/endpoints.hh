@@ -86,6 +86,11 @@ bool wait_until(Predicate pred, timespan timeout = wait_bound) {
 /// Returns the number of established peerings.
 size_t num_peered(const endpoint& ep);
 
+/// Waits (bounded) until a direct peer of `ep` subscribed to (a prefix of)
+/// `t`; returns whether one did.
+bool peer_wants(const endpoint& ep, const topic& t);
+
+
 /// Returns the peer_info entries of `ep` whose network info matches
 /// `address:port` (any status).
 std::vector<peer_info> peers_at(const endpoint& ep, const std::string& address,

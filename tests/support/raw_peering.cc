@@ -12,6 +12,12 @@ namespace broker::test {
 
 namespace bin = format::bin::v1;
 
+endpoint_id id_of(const char* str) {
+  endpoint_id result;
+  REQUIRE(convert(std::string{str}, result));
+  return result;
+}
+
 std::vector<uint8_t> frame_of(const wire::handshake_msg& msg) {
   bin::byte_buffer out;
   wire::encode(msg, out);

@@ -16,6 +16,10 @@
 
 namespace broker::test {
 
+/// Parses an endpoint ID in its UUID text form; fails the current test
+/// (REQUIRE) on bad text.
+endpoint_id id_of(const char* str);
+
 /// Returns the frame (length prefix included) of a handshake message.
 std::vector<uint8_t> frame_of(const wire::handshake_msg& msg);
 
