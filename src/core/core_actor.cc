@@ -288,9 +288,9 @@ struct core_state {
       self->send(x.handle, inbound_ack_msg{});
       return true;
     };
-    pending_acks.erase(std::remove_if(pending_acks.begin(),
-                                      pending_acks.end(), released),
-                       pending_acks.end());
+    pending_acks.erase(
+        std::remove_if(pending_acks.begin(), pending_acks.end(), released),
+        pending_acks.end());
   }
 
   void on_subscriber_space(uint64_t id) {

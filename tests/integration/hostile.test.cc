@@ -106,8 +106,8 @@ const auto program_start = std::chrono::steady_clock::now();
 
 /// Seconds since program_start.
 double elapsed_seconds() {
-  std::chrono::duration<double> dt = std::chrono::steady_clock::now()
-                                     - program_start;
+  std::chrono::duration<double> dt =
+      std::chrono::steady_clock::now() - program_start;
   return dt.count();
 }
 
@@ -784,13 +784,13 @@ TEST_CASE("hostile clients neither hurt an endpoint nor its healthy peer",
   report("healthy peer -> endpoint: sent " + std::to_string(up.sent()) +
          ", lost " + std::to_string(up.sent() - up.received()) +
          ", out of order " + std::to_string(up.out_of_order()) +
-         ", longest pause " + std::to_string(up.max_gap_seconds())
-         + " s, ended at " + std::to_string(up.max_gap_end()) + " s");
+         ", longest pause " + std::to_string(up.max_gap_seconds()) +
+         " s, ended at " + std::to_string(up.max_gap_end()) + " s");
   report("endpoint -> healthy peer: sent " + std::to_string(down.sent()) +
          ", lost " + std::to_string(down.sent() - down.received()) +
          ", out of order " + std::to_string(down.out_of_order()) +
-         ", longest pause " + std::to_string(down.max_gap_seconds())
-         + " s, ended at " + std::to_string(down.max_gap_end()) + " s");
+         ", longest pause " + std::to_string(down.max_gap_seconds()) +
+         " s, ended at " + std::to_string(down.max_gap_end()) + " s");
   report("endpoint events: " + target_events.summary());
   report("total time " + std::to_string(seconds_since(start)) + " s");
   CHECK(up.received() == up.sent());

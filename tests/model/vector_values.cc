@@ -107,9 +107,9 @@ const std::map<std::string, data, std::less<>>& zeek_values() {
         Event{"ping", ping42(), vector{}}.move_data();
     m["event_ping42_network_timestamp_1700000000123456789ns"] = Event{
         "ping", ping42(), timestamp{timespan{1700000000123456789}}}.move_data();
-    m["event_ping42_user_metadata_200"] = Event{
-        "ping", ping42(),
-        vector{data{vector{count{200}, "custom"s}}}}.move_data();
+    m["event_ping42_user_metadata_200"] =
+        Event{"ping", ping42(), vector{data{vector{count{200}, "custom"s}}}}
+            .move_data();
     m["event_no_args"] = Event{"hello", vector{}}.move_data();
     auto field = [](std::string name, count type) {
       return vector{std::move(name), nil, type, count{0}, false};

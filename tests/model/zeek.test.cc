@@ -152,7 +152,7 @@ TEST_CASE("validity follows the Zeek message layout", "[model][zeek]") {
       msg(1, vector{"e"s, vector{}, vector{data{vector{integer{5}, nil}}}}),
       msg(1, vector{"e"s, vector{},
                     vector{data{vector{count{1}, count{5}}}}}), // ts type
-      msg(2, vector{enum_value{"a"}, "b"s, nil, nil}),    // writer not an enum
+      msg(2, vector{enum_value{"a"}, "b"s, nil, nil}), // writer not an enum
       msg(2, vector{enum_value{"a"}, enum_value{"b"}, nil}), // too short
       msg(3, vector{enum_value{"a"}, enum_value{"b"}, "p"s, count{1}}),
       msg(4, vector{count{1}, nil}), // name not a string

@@ -90,7 +90,6 @@ size_t num_peered(const endpoint& ep);
 /// `t`; returns whether one did.
 bool peer_wants(const endpoint& ep, const topic& t);
 
-
 /// Returns the peer_info entries of `ep` whose network info matches
 /// `address:port` (any status).
 std::vector<peer_info> peers_at(const endpoint& ep, const std::string& address,
