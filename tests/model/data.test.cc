@@ -1,7 +1,7 @@
 #include "broker/data.hh"
 
 #include "format/bin.hh"
-#include "model/vector_values.hh"
+#include "support/vector_values.hh"
 #include "support/vectors.hh"
 
 #include <catch2/catch.hpp>

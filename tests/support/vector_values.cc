@@ -1,4 +1,4 @@
-#include "model/vector_values.hh"
+#include "support/vector_values.hh"
 
 #include "broker/zeek.hh"
 
