@@ -1,8 +1,10 @@
 #include "core/ws_client_actor.hh"
 
 #include "broker/version.hh"
+#include "core/buffer_pool.hh"
 #include "core/messages.hh"
 #include "core/outbound_buffer.hh"
+#include "format/bin.hh"
 #include "format/json.hh"
 
 #include <caf/actor_system.hpp>
@@ -18,6 +20,7 @@ namespace broker::core {
 
 namespace {
 
+namespace bin = format::bin::v1;
 namespace json = format::json::v1;
 
 /// Messages handed to the session that it has not written yet, at most
@@ -28,6 +31,14 @@ constexpr size_t max_in_session = 256;
 /// Longest close reason RFC 6455 §5.5 allows (125-byte control payload
 /// minus the 2-byte code).
 constexpr size_t max_close_reason = 123;
+
+/// Wire-form bytes after which an inbound batch goes to the core even if
+/// more frames of the same read are waiting (offsets into a batch buffer are
+/// 32-bit; a single message is at most `ws_options::max_message_size`).
+constexpr size_t max_batch_bytes = 4 * 1024 * 1024;
+
+/// What a batch buffer reserves up front.
+constexpr size_t initial_batch_bytes = 64 * 1024;
 
 /// Forwards session events from the I/O thread into the actor's mailbox.
 /// Messages are collected in an inbox and announced with one actor message
@@ -133,6 +144,19 @@ struct ws_client_state {
   /// Frames per inbound batch sent to the core, waiting for its ack before
   /// the session may read that many more (back-pressure).
   std::deque<size_t> unacked;
+  /// The inbound batch in the making: the decoded values, re-encoded in wire
+  /// form into one shared buffer, as peers' messages arrive. The JSON
+  /// decoder's allocations are thus freed here, on this thread, and
+  /// subscribers decode the values on their own threads (at once, without
+  /// contending for the allocator of this one).
+  struct inbound_value {
+    topic t;
+    uint32_t offset;
+    uint32_t size;
+  };
+  std::vector<inbound_value> inbound;
+  bin::byte_buffer inbound_bytes;
+  std::shared_ptr<buffer_pool> pool = std::make_shared<buffer_pool>();
   bool removing = false;
   std::string removal_reason;
   /// What `endpoint::metrics()` reports about this client.
@@ -168,24 +192,41 @@ struct ws_client_state {
 
   void on_inbox() {
     auto texts = bridge->take_inbox();
-    for (auto& text : texts)
-      peer_counters::add(counters->bytes_in, text.size());
-    node_message_batch batch;
+    // Frames read since the last batch went to the core.
     size_t frames = 0;
     for (auto& text : texts) {
+      peer_counters::add(counters->bytes_in, text.size());
       ++frames;
-      if (ph == phase::awaiting_filter)
+      if (ph == phase::awaiting_filter) {
         on_filter(text);
-      else if (ph == phase::active)
-        on_data(text, batch);
+      } else if (ph == phase::active) {
+        on_data(text);
+        if (inbound_bytes.size() >= max_batch_bytes) {
+          send_inbound(frames);
+          frames = 0;
+        }
+      }
     }
-    if (batch.empty()) {
+    if (!inbound.empty())
+      send_inbound(frames);
+    else if (frames > 0)
       session->consumed(frames);
-      return;
-    }
+  }
+
+  /// Sends the inbound batch to the core. The session may read `frames`
+  /// more once the core took it (it may withhold the ack while a local
+  /// subscriber is full).
+  void send_inbound(size_t frames) {
+    auto bytes = pool->share(std::exchange(inbound_bytes, {}));
+    node_message_batch batch;
+    batch.reserve(inbound.size());
+    batch_envelopes envs{inbound.size()};
+    for (auto& x : inbound)
+      batch.push_back(
+          node_message{envs.make(std::move(x.t), bytes, x.offset, x.size), id,
+                       endpoint_id{}, cfg->ttl});
+    inbound.clear();
     peer_counters::add(counters->messages_in, batch.size());
-    // Read on once the core took the batch (it may withhold the ack while
-    // a local subscriber is full).
     unacked.push_back(frames);
     self->send(core, inbound_batch_msg{id, std::move(batch)});
   }
@@ -208,15 +249,19 @@ struct ws_client_state {
     self->send(core, ws_client_ready_msg{conn, id, std::move(filter), addr});
   }
 
-  void on_data(const std::string& text, node_message_batch& batch) {
+  void on_data(const std::string& text) {
     auto n = input++;
     topic t;
     data x;
     json::decode_error err;
     if (json::decode(text, t, x, err)) {
-      batch.push_back(
-          node_message{make_data_message(std::move(t), std::move(x)), id,
-                       endpoint_id{}, cfg->ttl});
+      if (inbound_bytes.capacity() == 0)
+        inbound_bytes = pool->take(initial_batch_bytes);
+      auto offset = inbound_bytes.size();
+      bin::encode(x, inbound_bytes);
+      inbound.push_back(
+          inbound_value{std::move(t), static_cast<uint32_t>(offset),
+                        static_cast<uint32_t>(inbound_bytes.size() - offset)});
       return;
     }
     // spec §5.3: answer with an error frame, keep the connection.
