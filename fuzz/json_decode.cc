@@ -3,7 +3,8 @@
 // documented error, without crashing, recursing unboundedly or allocating
 // out of proportion; every accepted value must survive a round trip, and
 // its encoding must be canonical (encode . decode . encode = encode).
-// The same input also goes through `decode_value` and `decode_filter`.
+// The same input also goes through `decode_wire` (which must agree with
+// `decode`), `decode_value` and `decode_filter`.
 
 #include "format/json.hh"
 
@@ -73,7 +74,24 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* bytes, size_t size) {
   broker::topic t;
   broker::data value;
   json::decode_error err;
-  if (!json::decode(text, t, value, err)) {
+  auto ok = json::decode(text, t, value, err);
+  // decode_wire agrees: the wire form of the same value, or the same error
+  // with the buffer untouched.
+  bin::byte_buffer wire{0x2a};
+  broker::topic wire_topic;
+  json::decode_error wire_err;
+  if (json::decode_wire(text, wire_topic, wire, wire_err) != ok)
+    std::abort();
+  if (ok) {
+    bin::byte_buffer expected{0x2a};
+    bin::encode(value, expected);
+    if (wire != expected || wire_topic != t)
+      std::abort();
+  } else if (wire.size() != 1 || wire_err.kind != err.kind ||
+             wire_err.reason != err.reason) {
+    std::abort();
+  }
+  if (!ok) {
     check_error(err);
   } else {
     std::string encoded;

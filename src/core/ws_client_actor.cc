@@ -144,11 +144,11 @@ struct ws_client_state {
   /// Frames per inbound batch sent to the core, waiting for its ack before
   /// the session may read that many more (back-pressure).
   std::deque<size_t> unacked;
-  /// The inbound batch in the making: the decoded values, re-encoded in wire
-  /// form into one shared buffer, as peers' messages arrive. The JSON
-  /// decoder's allocations are thus freed here, on this thread, and
-  /// subscribers decode the values on their own threads (at once, without
-  /// contending for the allocator of this one).
+  /// The inbound batch in the making: the values, transcoded from JSON to
+  /// wire form into one shared buffer, as peers' messages arrive. A message
+  /// thus costs no allocations of its own (which the subscriber's thread
+  /// would free, contending for this thread's allocator), and subscribers
+  /// decode the values on their own threads.
   struct inbound_value {
     topic t;
     uint32_t offset;
@@ -252,13 +252,11 @@ struct ws_client_state {
   void on_data(const std::string& text) {
     auto n = input++;
     topic t;
-    data x;
     json::decode_error err;
-    if (json::decode(text, t, x, err)) {
-      if (inbound_bytes.capacity() == 0)
-        inbound_bytes = pool->take(initial_batch_bytes);
-      auto offset = inbound_bytes.size();
-      bin::encode(x, inbound_bytes);
+    if (inbound_bytes.capacity() == 0)
+      inbound_bytes = pool->take(initial_batch_bytes);
+    auto offset = inbound_bytes.size();
+    if (json::decode_wire(text, t, inbound_bytes, err)) {
       inbound.push_back(
           inbound_value{std::move(t), static_cast<uint32_t>(offset),
                         static_cast<uint32_t>(inbound_bytes.size() - offset)});

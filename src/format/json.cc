@@ -19,6 +19,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 #include <limits>
 #include <memory>
@@ -433,11 +434,14 @@ struct node {
   bool integral = false;
   /// real: the value exceeds the range of double.
   bool overflow = false;
+  /// string and real: the text is in the input, not in the text buffer.
+  bool in_input = false;
   /// Index one past the last descendant (`self + 1` for scalars).
   uint32_t end = 0;
   /// array: number of elements; object: number of members.
   uint32_t size = 0;
-  /// string and real: the (unescaped) text in the document's text buffer.
+  /// string and real: the (unescaped) text in the input or in the
+  /// document's text buffer (see `in_input`).
   uint32_t text_offset = 0;
   uint32_t text_size = 0;
   union {
@@ -467,12 +471,16 @@ public:
   static constexpr size_t max_key_size = std::numeric_limits<uint32_t>::max();
 
   std::vector<node> nodes;
-  /// Unescaped strings and number texts, referenced by the nodes.
+  /// Strings and number texts that are not in the input as they are
+  /// (escaped, or split across parser calls), referenced by the nodes.
   std::string text;
 
-  /// Starts a new document. `specials` says, for every `null` token in
-  /// order, which special value it stands for (or nullptr: all are null).
-  void reset(const std::vector<special_token>* specials) {
+  /// Starts a new document parsed from `input`. `specials` says, for every
+  /// `null` token in order, which special value it stands for (or nullptr:
+  /// all are null).
+  void reset(std::string_view input,
+             const std::vector<special_token>* specials) {
+    input_ = input;
     nodes.clear();
     text.clear();
     open_.clear();
@@ -621,11 +629,32 @@ private:
   }
 
   void finish_string(string_view s) {
+    if (!in_string_) {
+      set_text(nodes[push(node_kind::string)], {s.data(), s.size()});
+      return;
+    }
     append_string_part(s);
     in_string_ = false;
     auto& x = nodes[push(node_kind::string)];
     x.text_offset = static_cast<uint32_t>(string_start_);
     x.text_size = static_cast<uint32_t>(text.size() - string_start_);
+  }
+
+  /// Makes `str` the text of `x`: a reference if `str` lies in the input
+  /// (the parser hands out such views for text without escapes), else a
+  /// copy in the text buffer.
+  void set_text(node& x, std::string_view str) {
+    auto begin = reinterpret_cast<uintptr_t>(input_.data());
+    auto pos = reinterpret_cast<uintptr_t>(str.data());
+    if (pos >= begin && pos - begin <= input_.size() &&
+        str.size() <= input_.size() - (pos - begin)) {
+      x.in_input = true;
+      x.text_offset = static_cast<uint32_t>(pos - begin);
+    } else {
+      x.text_offset = static_cast<uint32_t>(text.size());
+      text.append(str);
+    }
+    x.text_size = static_cast<uint32_t>(str.size());
   }
 
   /// Adds a real node for the JSON number `str`, converted with
@@ -634,9 +663,7 @@ private:
   void push_real(std::string_view str) {
     auto index = push(node_kind::real);
     auto& x = nodes[index];
-    x.text_offset = static_cast<uint32_t>(text.size());
-    x.text_size = static_cast<uint32_t>(str.size());
-    text.append(str);
+    set_text(x, str);
     x.integral = str.find_first_of(".eE") == std::string_view::npos;
     double value = 0;
     auto res = std::from_chars(str.data(), str.data() + str.size(), value);
@@ -697,6 +724,7 @@ private:
     x.d = value;
   }
 
+  std::string_view input_;
   std::vector<uint32_t> open_;
   std::string number_;
   bool in_string_ = false;
@@ -833,6 +861,11 @@ std::string describe_byte(char c) {
 }
 
 /// Per-thread parser state, reused between calls.
+/// Steps of the JSON pointer to the value being converted (see
+/// `converter`), kept as compact codes and rendered only for error
+/// messages; array indexes are stored as `index + 3`.
+enum class path_segment : uint32_t { data, key, value };
+
 class parse_context {
 public:
   parse_context() : parser_(make_options()) {}
@@ -866,8 +899,10 @@ public:
   }
 
   std::string_view text(const node& x) const noexcept {
-    return std::string_view{parser_.handler().text}.substr(x.text_offset,
-                                                           x.text_size);
+    // Offsets are in range by construction (no substr check needed).
+    const char* base =
+        x.in_input ? input_.data() : parser_.handler().text.data();
+    return std::string_view{base + x.text_offset, x.text_size};
   }
 
   /// Returns the value of `key` in the object at `index` (the last one if
@@ -884,12 +919,17 @@ public:
   /// Scratch string for the model's `convert` functions.
   std::string scratch;
 
+  /// The converter's JSON pointer (kept here: its capacity is reused).
+  std::vector<path_segment> path;
+
   void trim() {
     parser_.handler().trim();
     if (relaxed_.capacity() > max_retained_text)
       std::string{}.swap(relaxed_);
     if (scratch.capacity() > max_retained_text)
       std::string{}.swap(scratch);
+    if (path.capacity() > max_retained_nodes)
+      std::vector<path_segment>{}.swap(path);
   }
 
 private:
@@ -904,7 +944,8 @@ private:
   bool run(std::string_view input, const std::vector<special_token>* specials,
            size_t& offset, boost::json::error_code& ec) {
     parser_.reset();
-    parser_.handler().reset(specials);
+    input_ = input;
+    parser_.handler().reset(input, specials);
     ec = {};
     offset = parser_.write_some(false, input.data(), input.size(), ec);
     if (ec)
@@ -938,6 +979,8 @@ private:
   }
 
   boost::json::basic_parser<dom_builder> parser_;
+  /// The text of the document parsed last (the caller's or `relaxed_`).
+  std::string_view input_;
   std::string relaxed_;
   std::vector<special_token> specials_;
 };
@@ -969,13 +1012,48 @@ private:
 
 /// Looks up a `@data-type` name.
 bool type_from_name(std::string_view name, data::type& x) noexcept {
-  for (size_t i = 0; i < num_types; ++i) {
-    if (type_names[i] == name) {
-      x = static_cast<data::type>(i);
-      return true;
-    }
+  // Every value of a message names its type: pick the one candidate by
+  // length and a distinguishing letter, then compare once.
+  using type = data::type;
+  type candidate;
+  switch (name.size()) {
+  case 3:
+    candidate = type::set;
+    break;
+  case 4:
+    candidate = name[0] == 'n'   ? type::none
+                : name[0] == 'r' ? type::real
+                                 : type::port;
+    break;
+  case 5:
+    candidate = name[0] == 'c' ? type::count : type::table;
+    break;
+  case 6:
+    candidate = name[0] == 'v'   ? type::vector
+                : name[1] == 't' ? type::string
+                                 : type::subnet;
+    break;
+  case 7:
+    candidate = name[0] == 'b'   ? type::boolean
+                : name[0] == 'i' ? type::integer
+                                 : type::address;
+    break;
+  case 8:
+    candidate = type::timespan;
+    break;
+  case 9:
+    candidate = type::timestamp;
+    break;
+  case 10:
+    candidate = type::enum_value;
+    break;
+  default:
+    return false;
   }
-  return false;
+  if (type_names[static_cast<size_t>(candidate)] != name)
+    return false;
+  x = candidate;
+  return true;
 }
 
 /// Converts parsed nodes into `data` (spec: §5.4, "accepted on input").
@@ -985,31 +1063,21 @@ bool type_from_name(std::string_view name, data::type& x) noexcept {
 class converter {
 public:
   converter(parse_context& ctx, decode_error& err)
-      : ctx_(ctx), nodes_(ctx.nodes()), err_(err) {}
+      : ctx_(ctx), nodes_(ctx.nodes()), err_(err), path_(ctx.path) {
+    path_.clear();
+  }
 
   /// Converts the object at `index` (`{"@data-type":..., "data":...}`).
   bool value(uint32_t index, data& x, size_t depth) {
-    const auto& obj = nodes_[index];
-    if (obj.kind != node_kind::object)
-      return fail_kind("value", "object", obj, "");
-    auto type_index = ctx_.member(index, "@data-type");
-    if (type_index == 0)
-      return fail("missing @data-type", "");
-    const auto& type_node = nodes_[type_index];
-    if (type_node.kind != node_kind::string)
-      return fail_kind("@data-type", "string", type_node, "/@data-type");
-    auto name = ctx_.text(type_node);
     data::type type;
-    if (!type_from_name(name, type))
-      return fail("unknown @data-type " + quoted(name), "/@data-type");
-    auto data_index = ctx_.member(index, "data");
+    uint32_t data_index = 0;
+    if (!header(index, type, data_index))
+      return false;
     if (type == data::type::none) {
       // spec: §5.4, `data` of none is ignored.
       x = data{};
       return true;
     }
-    if (data_index == 0)
-      return fail("missing data for " + std::string{name}, "");
     path_.push_back(segment::data);
     if (!convert(type, data_index, x, depth))
       return false;
@@ -1017,10 +1085,97 @@ public:
     return true;
   }
 
+  /// Like `value`, but appends the wire form of the value to `out`.
+  bool wire(uint32_t index, bin::byte_buffer& out, size_t depth) {
+    data::type type;
+    uint32_t data_index = 0;
+    if (!header(index, type, data_index))
+      return false;
+    if (type == data::type::none) {
+      bin::write_u8(static_cast<uint8_t>(type), out);
+      return true;
+    }
+    path_.push_back(segment::data);
+    if (!wire_data(type, data_index, out, depth))
+      return false;
+    path_.pop_back();
+    return true;
+  }
+
 private:
-  /// Steps of the JSON pointer to the value being converted, kept as
-  /// compact codes and rendered only for error messages.
-  enum class segment : uint32_t { data, key, value };
+  /// Reads `@data-type` and finds `data` of the object at `index`
+  /// (`data_index` stays 0 for none, whose `data` is ignored).
+  bool header(uint32_t index, data::type& type, uint32_t& data_index) {
+    const auto& obj = nodes_[index];
+    if (obj.kind != node_kind::object)
+      return fail_kind("value", "object", obj, "");
+    // Both members in one pass (the last one if a key repeats).
+    uint32_t type_index = 0;
+    uint32_t value_index = 0;
+    for (auto i = index + 1; i < obj.end; i = nodes_[i + 1].end) {
+      auto key = ctx_.text(nodes_[i]);
+      if (key == "@data-type")
+        type_index = i + 1;
+      else if (key == "data")
+        value_index = i + 1;
+    }
+    if (type_index == 0)
+      return fail("missing @data-type", "");
+    const auto& type_node = nodes_[type_index];
+    if (type_node.kind != node_kind::string)
+      return fail_kind("@data-type", "string", type_node, "/@data-type");
+    auto name = ctx_.text(type_node);
+    if (!type_from_name(name, type))
+      return fail("unknown @data-type " + quoted(name), "/@data-type");
+    if (type == data::type::none)
+      return true;
+    data_index = value_index;
+    if (data_index == 0)
+      return fail("missing data for " + std::string{name}, "");
+    return true;
+  }
+
+  /// Appends the wire form of the `data` node at `index` of a `type` value,
+  /// with the checks of `convert`.
+  bool wire_data(data::type type, uint32_t index, bin::byte_buffer& out,
+                 size_t depth) {
+    const auto& y = nodes_[index];
+    switch (type) {
+    case data::type::string:
+      if (y.kind != node_kind::string)
+        return fail_kind("string", "string", y);
+      bin::write_u8(static_cast<uint8_t>(type), out);
+      bin::write_string(ctx_.text(y), out);
+      return true;
+    case data::type::vector: {
+      if (y.kind != node_kind::array)
+        return fail_kind("vector", "array", y);
+      if (depth >= max_nesting_depth)
+        return fail("nesting deeper than " + std::to_string(max_nesting_depth));
+      bin::write_u8(static_cast<uint8_t>(type), out);
+      bin::write_varbyte(y.size, out);
+      uint32_t pos = 0;
+      for (auto i = index + 1; i < y.end; i = nodes_[i].end) {
+        path_.push_back(static_cast<segment>(pos++ + index_offset));
+        if (!wire(i, out, depth + 1))
+          return false;
+        path_.pop_back();
+      }
+      return true;
+    }
+    default: {
+      // Sets and tables need the values for their order and duplicate
+      // checks; other scalars are small.
+      data x;
+      if (!convert(type, index, x, depth))
+        return false;
+      bin::encode(x, out);
+      return true;
+    }
+    }
+  }
+
+  using segment = path_segment;
 
   /// Array index entries are stored as `index + offset`.
   static constexpr uint32_t index_offset = 3;
@@ -1324,8 +1479,18 @@ private:
   parse_context& ctx_;
   const std::vector<node>& nodes_;
   decode_error& err_;
-  std::vector<segment> path_;
+  std::vector<segment>& path_;
 };
+
+/// Returns the topic of the parsed data-message. spec: §5.3: `type` is not
+/// checked; a missing topic is the empty topic (and so is a topic that is no
+/// string, as upstream's vectors show).
+topic message_topic(const parse_context& ctx) {
+  auto topic_index = ctx.member(0, "topic");
+  if (topic_index != 0 && ctx.nodes()[topic_index].kind == node_kind::string)
+    return topic{ctx.text(ctx.nodes()[topic_index])};
+  return topic{};
+}
 
 /// Parses `text` and checks that it is an object.
 bool parse_object(parse_context& ctx, std::string_view text,
@@ -1474,14 +1639,22 @@ bool decode(std::string_view text, topic& t, data& x, decode_error& err) {
   trim_guard guard{ctx};
   if (!parse_object(ctx, text, err))
     return false;
-  // spec: §5.3: `type` is not checked; a missing topic is the empty topic
-  // (and so is a topic that is no string, as upstream's vectors show).
-  auto topic_index = ctx.member(0, "topic");
-  if (topic_index != 0 && ctx.nodes()[topic_index].kind == node_kind::string)
-    t = topic{ctx.text(ctx.nodes()[topic_index])};
-  else
-    t = topic{};
+  t = message_topic(ctx);
   return converter{ctx, err}.value(0, x, 0);
+}
+
+bool decode_wire(std::string_view text, topic& t, std::vector<uint8_t>& out,
+                 decode_error& err) {
+  auto& ctx = thread_context();
+  trim_guard guard{ctx};
+  if (!parse_object(ctx, text, err))
+    return false;
+  t = message_topic(ctx);
+  auto old_size = out.size();
+  if (converter{ctx, err}.wire(0, out, 0))
+    return true;
+  out.resize(old_size);
+  return false;
 }
 
 bool decode_value(std::string_view text, data& x, decode_error& err) {

@@ -23,6 +23,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace broker::format::json::v1 {
 
@@ -100,6 +101,14 @@ struct decode_error {
 ///          `t` and `x` in an unspecified valid state.
 [[nodiscard]] bool decode(std::string_view text, topic& t, data& x,
                           decode_error& err);
+
+/// Like `decode`, but appends the value's binary wire form (v1) to `out`
+/// instead of building it: exactly what `bin::v1::encode` appends for the
+/// value `decode` yields, and the same `err` where `decode` fails (then
+/// `out` keeps its size). Vectors and strings go straight into `out`; only
+/// sets, tables and scalars other than strings become `data` on the way.
+[[nodiscard]] bool decode_wire(std::string_view text, topic& t,
+                               std::vector<uint8_t>& out, decode_error& err);
 
 /// Decodes a nested value `{"@data-type":<type>,"data":<value>}` (the
 /// inverse of `encode_value`). Same guarantees as `decode`.

@@ -64,9 +64,31 @@ struct decode_result {
   json::decode_error err;
 };
 
+/// Decodes `text` with `json::decode`, and checks on the way that
+/// `json::decode_wire` agrees: the same topic and the wire form of the same
+/// value appended to what the buffer held, or the same error and the buffer
+/// untouched. Every decoding test thus tests both.
 decode_result decode(std::string_view text) {
   decode_result result;
   result.ok = json::decode(text, result.t, result.value, result.err);
+  const bin::byte_buffer prefix{0xde, 0xad};
+  auto wire = prefix;
+  topic wire_topic;
+  json::decode_error wire_err;
+  auto wire_ok = json::decode_wire(text, wire_topic, wire, wire_err);
+  INFO("decode_wire of " << text);
+  REQUIRE(wire_ok == result.ok);
+  if (result.ok) {
+    CHECK(wire_topic == result.t);
+    auto expected = prefix;
+    bin::encode(result.value, expected);
+    CHECK(to_hex(wire) == to_hex(expected));
+  } else {
+    CHECK(wire == prefix);
+    CHECK(json::enum_str(wire_err.kind) == json::enum_str(result.err.kind));
+    CHECK(wire_err.code == result.err.code);
+    CHECK(wire_err.reason == result.err.reason);
+  }
   return result;
 }
 
