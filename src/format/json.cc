@@ -17,6 +17,7 @@
 #include <boost/json/basic_parser_impl.hpp>
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
@@ -861,11 +862,6 @@ std::string describe_byte(char c) {
 }
 
 /// Per-thread parser state, reused between calls.
-/// Steps of the JSON pointer to the value being converted (see
-/// `converter`), kept as compact codes and rendered only for error
-/// messages; array indexes are stored as `index + 3`.
-enum class path_segment : uint32_t { data, key, value };
-
 class parse_context {
 public:
   parse_context() : parser_(make_options()) {}
@@ -919,17 +915,12 @@ public:
   /// Scratch string for the model's `convert` functions.
   std::string scratch;
 
-  /// The converter's JSON pointer (kept here: its capacity is reused).
-  std::vector<path_segment> path;
-
   void trim() {
     parser_.handler().trim();
     if (relaxed_.capacity() > max_retained_text)
       std::string{}.swap(relaxed_);
     if (scratch.capacity() > max_retained_text)
       std::string{}.swap(scratch);
-    if (path.capacity() > max_retained_nodes)
-      std::vector<path_segment>{}.swap(path);
   }
 
 private:
@@ -1063,9 +1054,7 @@ bool type_from_name(std::string_view name, data::type& x) noexcept {
 class converter {
 public:
   converter(parse_context& ctx, decode_error& err)
-      : ctx_(ctx), nodes_(ctx.nodes()), err_(err), path_(ctx.path) {
-    path_.clear();
-  }
+      : ctx_(ctx), nodes_(ctx.nodes()), err_(err) {}
 
   /// Converts the object at `index` (`{"@data-type":..., "data":...}`).
   bool value(uint32_t index, data& x, size_t depth) {
@@ -1175,7 +1164,29 @@ private:
     }
   }
 
-  using segment = path_segment;
+  /// Steps of the JSON pointer to the value being converted, kept as
+  /// compact codes and rendered only for error messages.
+  enum class segment : uint32_t { data, key, value };
+
+  /// The JSON pointer: a stack without allocations. A container level
+  /// pushes at most three steps (index, key or value, data), and the
+  /// converter descends at most `max_nesting_depth` levels.
+  class path_stack {
+  public:
+    void push_back(segment x) noexcept { steps_[size_++] = x; }
+
+    void pop_back() noexcept { --size_; }
+
+    segment& back() noexcept { return steps_[size_ - 1]; }
+
+    const segment* begin() const noexcept { return steps_.data(); }
+
+    const segment* end() const noexcept { return steps_.data() + size_; }
+
+  private:
+    std::array<segment, 3 * (max_nesting_depth + 1) + 1> steps_;
+    size_t size_ = 0;
+  };
 
   /// Array index entries are stored as `index + offset`.
   static constexpr uint32_t index_offset = 3;
@@ -1479,7 +1490,7 @@ private:
   parse_context& ctx_;
   const std::vector<node>& nodes_;
   decode_error& err_;
-  std::vector<segment>& path_;
+  path_stack path_;
 };
 
 /// Returns the topic of the parsed data-message. spec: §5.3: `type` is not
