@@ -734,6 +734,390 @@ private:
   size_t next_special_ = 0;
 };
 
+bool type_from_name(std::string_view name, data::type& x) noexcept;
+
+// -- streaming transcoder -----------------------------------------------------
+
+/// Boost.JSON parse handler that writes the wire form of a data-message
+/// while the parser runs, without building a document: the fast path of
+/// `decode_wire` for the messages encoders write (`@data-type` before
+/// `data` in every object, values that are vectors, strings, counts,
+/// integers, booleans or none). On anything else (another type, keys in
+/// another order or repeated, a value of the wrong kind, an error) it stops
+/// the parser, and `decode_wire` decodes through the document instead,
+/// whose results and errors are the reference.
+class wire_builder {
+public:
+  using error_code = boost::json::error_code;
+  using string_view = boost::json::string_view;
+
+  static constexpr size_t max_array_size = dom_builder::max_array_size;
+  static constexpr size_t max_object_size = dom_builder::max_object_size;
+  static constexpr size_t max_string_size = dom_builder::max_string_size;
+  static constexpr size_t max_key_size = dom_builder::max_key_size;
+
+  /// Starts a new message whose value goes to the end of `out`.
+  void reset(bin::byte_buffer& out) {
+    out_ = &out;
+    frames_.clear();
+    skip_depth_ = 0;
+    skipping_ = false;
+    part_.clear();
+    topic_.clear();
+    has_topic_ = false;
+    done_ = false;
+  }
+
+  /// Returns whether the message was complete and in the streamed subset.
+  [[nodiscard]] bool done() const noexcept { return done_; }
+
+  /// Returns the topic (empty if the message had none).
+  [[nodiscard]] const std::string& topic_text() const noexcept {
+    return topic_;
+  }
+
+  bool on_document_begin(error_code&) { return true; }
+
+  bool on_document_end(error_code&) { return true; }
+
+  /// Releases buffers that grew beyond what a typical frame needs.
+  void trim() {
+    for (auto* str : {&part_, &last_, &topic_, &scratch_})
+      if (str->capacity() > max_retained_text)
+        std::string{}.swap(*str);
+  }
+
+  bool on_object_begin(error_code& ec) {
+    if (skip_begin())
+      return true;
+    if (frames_.empty()) {
+      frames_.push_back(frame{frame_kind::object, true, 0});
+      return true;
+    }
+    // A value object is an element of a vector; anything else is not in
+    // the streamed subset.
+    auto& top = frames_.back();
+    if (top.kind != frame_kind::vector)
+      return stop(ec);
+    frames_.push_back(frame{frame_kind::object, false, top.depth + 1});
+    return true;
+  }
+
+  bool on_object_end(size_t, error_code& ec) {
+    if (skip_end())
+      return true;
+    auto& obj = frames_.back();
+    if (!obj.has_type || (obj.type != data::type::none && !obj.has_data))
+      return stop(ec);
+    if (obj.type == data::type::none)
+      bin::write_u8(static_cast<uint8_t>(data::type::none), *out_);
+    auto root = obj.root;
+    frames_.pop_back();
+    if (root)
+      done_ = true;
+    return true;
+  }
+
+  bool on_array_begin(error_code& ec) {
+    if (skip_begin())
+      return true;
+    if (!expecting(data::type::vector))
+      return stop(ec);
+    auto& obj = frames_.back();
+    obj.pending = pending_value::none;
+    // As `converter::convert`: a container at the maximum depth fails.
+    if (obj.depth >= max_nesting_depth)
+      return stop(ec);
+    bin::write_u8(static_cast<uint8_t>(data::type::vector), *out_);
+    frames_.push_back(frame{frame_kind::vector, false, obj.depth});
+    frames_.back().start = out_->size();
+    return true;
+  }
+
+  bool on_array_end(size_t n, error_code&) {
+    if (skip_end())
+      return true;
+    // The element count precedes the elements on the wire.
+    uint8_t size[bin::max_varbyte_size];
+    size_t len = 0;
+    auto x = static_cast<uint32_t>(n);
+    while (x > 0x7f) {
+      size[len++] = static_cast<uint8_t>((x & 0x7f) | 0x80);
+      x >>= 7;
+    }
+    size[len++] = static_cast<uint8_t>(x);
+    auto start = static_cast<std::ptrdiff_t>(frames_.back().start);
+    out_->insert(out_->begin() + start, size, size + len);
+    frames_.pop_back();
+    return true;
+  }
+
+  bool on_key_part(string_view s, size_t, error_code&) {
+    if (!skipping_)
+      part_.append(s.data(), s.size());
+    return true;
+  }
+
+  bool on_key(string_view s, size_t, error_code& ec) {
+    if (skipping_)
+      return true;
+    auto key = take_text(s);
+    auto& obj = frames_.back();
+    if (key == "@data-type") {
+      if (obj.has_type)
+        return stop(ec);
+      obj.pending = pending_value::type;
+    } else if (key == "data") {
+      if (!obj.has_type || obj.has_data)
+        return stop(ec);
+      obj.has_data = true;
+      // spec: §5.4, `data` of none is ignored.
+      if (obj.type == data::type::none)
+        skip_next();
+      else
+        obj.pending = pending_value::data;
+    } else if (obj.root && key == "topic") {
+      if (has_topic_)
+        return stop(ec);
+      obj.pending = pending_value::topic;
+    } else {
+      // Other members are ignored, as the document decoder ignores them.
+      skip_next();
+    }
+    return true;
+  }
+
+  bool on_string_part(string_view s, size_t, error_code&) {
+    if (!skipping_)
+      part_.append(s.data(), s.size());
+    return true;
+  }
+
+  bool on_string(string_view s, size_t, error_code& ec) {
+    if (skip_scalar())
+      return true;
+    if (frames_.empty())
+      return stop(ec);
+    auto str = take_text(s);
+    auto& obj = frames_.back();
+    switch (obj.kind == frame_kind::object ? obj.pending
+                                           : pending_value::none) {
+    case pending_value::type: {
+      if (!type_from_name(str, obj.type) || !streamed(obj.type))
+        return stop(ec);
+      obj.has_type = true;
+      break;
+    }
+    case pending_value::topic:
+      // A string topic only (the document decoder maps others to "").
+      topic_.assign(str.data(), str.size());
+      has_topic_ = true;
+      break;
+    case pending_value::data:
+      if (!put_text(obj.type, str))
+        return stop(ec);
+      break;
+    default:
+      return stop(ec);
+    }
+    obj.pending = pending_value::none;
+    return true;
+  }
+
+  bool on_number_part(string_view s, error_code&) {
+    if (!skipping_)
+      part_.append(s.data(), s.size());
+    return true;
+  }
+
+  bool on_int64(int64_t x, string_view, error_code& ec) {
+    if (skip_scalar())
+      return true;
+    part_.clear();
+    if (expecting(data::type::count) && x >= 0)
+      return put_u64(data::type::count, static_cast<uint64_t>(x));
+    if (expecting(data::type::integer))
+      return put_u64(data::type::integer, static_cast<uint64_t>(x));
+    return stop(ec);
+  }
+
+  bool on_uint64(uint64_t x, string_view, error_code& ec) {
+    if (skip_scalar())
+      return true;
+    part_.clear();
+    if (expecting(data::type::count))
+      return put_u64(data::type::count, x);
+    return stop(ec);
+  }
+
+  bool on_double(double, string_view s, error_code& ec) {
+    if (skip_scalar())
+      return true;
+    if (!expecting(data::type::real))
+      return stop(ec);
+    // Converted again, correctly rounded (as `dom_builder::push_real`);
+    // out of range goes the document's way.
+    auto str = take_text(s);
+    double x = 0;
+    auto res = std::from_chars(str.data(), str.data() + str.size(), x);
+    if (res.ec != std::errc{} || res.ptr != str.data() + str.size())
+      return stop(ec);
+    return put_u64(data::type::real, bin::pack_real(x));
+  }
+
+  bool on_bool(bool x, error_code& ec) {
+    if (skip_scalar())
+      return true;
+    if (!expecting(data::type::boolean))
+      return stop(ec);
+    frames_.back().pending = pending_value::none;
+    bin::write_u8(static_cast<uint8_t>(data::type::boolean), *out_);
+    bin::write_u8(x ? 1 : 0, *out_);
+    return true;
+  }
+
+  bool on_null(error_code& ec) { return skip_scalar() || stop(ec); }
+
+  bool on_comment_part(string_view, error_code&) { return true; }
+
+  bool on_comment(string_view, error_code&) { return true; }
+
+private:
+  enum class frame_kind : uint8_t { object, vector };
+
+  /// What the next value of an object is.
+  enum class pending_value : uint8_t { none, type, topic, data };
+
+  struct frame {
+    frame_kind kind;
+    /// object: the message itself.
+    bool root = false;
+    /// The nesting depth of the value (object) or of its owner (vector),
+    /// counted as `converter` counts it.
+    size_t depth = 0;
+    pending_value pending = pending_value::none;
+    bool has_type = false;
+    bool has_data = false;
+    data::type type = data::type::none;
+    /// vector: where its elements start in the output.
+    size_t start = 0;
+  };
+
+  /// Sets and tables need their values (order, duplicates): they go the
+  /// document's way.
+  static bool streamed(data::type x) noexcept {
+    return x != data::type::set && x != data::type::table;
+  }
+
+  /// Writes the value of type `type` whose JSON form is the string `str`.
+  bool put_text(data::type type, std::string_view str) {
+    switch (type) {
+    case data::type::string:
+    case data::type::enum_value:
+      bin::write_u8(static_cast<uint8_t>(type), *out_);
+      bin::write_string(str, *out_);
+      return true;
+    case data::type::address:
+      return put_converted<address>(str);
+    case data::type::subnet:
+      return put_converted<subnet>(str);
+    case data::type::port:
+      return put_converted<port>(str);
+    case data::type::timestamp:
+      return put_converted<timestamp>(str);
+    case data::type::timespan:
+      return put_converted<timespan>(str);
+    default:
+      return false;
+    }
+  }
+
+  /// Parses `str` as `converter::to_text_value` does.
+  template <class T>
+  bool put_converted(std::string_view str) {
+    scratch_.assign(str.data(), str.size());
+    T value;
+    if (!broker::convert(scratch_, value))
+      return false;
+    bin::encode(data{value}, *out_);
+    return true;
+  }
+
+  /// Returns whether the next value is the data of a value of type `x`.
+  bool expecting(data::type x) const noexcept {
+    if (frames_.empty())
+      return false;
+    const auto& top = frames_.back();
+    return top.kind == frame_kind::object &&
+           top.pending == pending_value::data && top.type == x;
+  }
+
+  bool put_u64(data::type tag, uint64_t x) {
+    frames_.back().pending = pending_value::none;
+    bin::write_u8(static_cast<uint8_t>(tag), *out_);
+    bin::write_u64(x, *out_);
+    return true;
+  }
+
+  /// The whole text of a key or string whose last part is `s`.
+  std::string_view take_text(string_view s) {
+    if (part_.empty())
+      return {s.data(), s.size()};
+    part_.append(s.data(), s.size());
+    last_.swap(part_);
+    part_.clear();
+    return last_;
+  }
+
+  /// The next value is ignored.
+  void skip_next() {
+    skipping_ = true;
+    skip_depth_ = 0;
+  }
+
+  /// Consumes a scalar that is (part of) an ignored value.
+  bool skip_scalar() {
+    if (!skipping_)
+      return false;
+    if (skip_depth_ == 0)
+      skipping_ = false;
+    part_.clear();
+    return true;
+  }
+
+  bool skip_begin() {
+    if (!skipping_)
+      return false;
+    ++skip_depth_;
+    return true;
+  }
+
+  bool skip_end() {
+    if (!skipping_)
+      return false;
+    if (--skip_depth_ == 0)
+      skipping_ = false;
+    return true;
+  }
+
+  /// Not in the streamed subset: `decode_wire` takes the document path.
+  static bool stop(error_code& ec) {
+    ec = boost::json::error::syntax;
+    return false;
+  }
+
+  bin::byte_buffer* out_ = nullptr;
+  std::vector<frame> frames_;
+  size_t skip_depth_ = 0;
+  bool skipping_ = false;
+  std::string part_;
+  std::string last_;
+  std::string topic_;
+  std::string scratch_;
+  bool has_topic_ = false;
+  bool done_ = false;
+};
+
 // -- relaxed input ------------------------------------------------------------
 
 bool is_digit(char c) noexcept {
@@ -864,7 +1248,23 @@ std::string describe_byte(char c) {
 /// Per-thread parser state, reused between calls.
 class parse_context {
 public:
-  parse_context() : parser_(make_options()) {}
+  parse_context() : parser_(make_options()), wire_parser_(make_options()) {}
+
+  /// Transcodes the data-message `input` into `out` while parsing it (see
+  /// `wire_builder`). @returns false if the message is not in the streamed
+  /// subset or not valid; `out` may then hold part of a value.
+  bool stream_wire(std::string_view input, bin::byte_buffer& out, topic& t) {
+    if (input.size() >= std::numeric_limits<uint32_t>::max())
+      return false;
+    wire_parser_.reset();
+    wire_parser_.handler().reset(out);
+    boost::json::error_code ec;
+    auto n = wire_parser_.write_some(false, input.data(), input.size(), ec);
+    if (ec || n != input.size() || !wire_parser_.handler().done())
+      return false;
+    t = topic{wire_parser_.handler().topic_text()};
+    return true;
+  }
 
   /// Parses `input` into the node buffer.
   /// @returns `true` on success, otherwise `false` with `reason` set.
@@ -917,6 +1317,7 @@ public:
 
   void trim() {
     parser_.handler().trim();
+    wire_parser_.handler().trim();
     if (relaxed_.capacity() > max_retained_text)
       std::string{}.swap(relaxed_);
     if (scratch.capacity() > max_retained_text)
@@ -970,6 +1371,7 @@ private:
   }
 
   boost::json::basic_parser<dom_builder> parser_;
+  boost::json::basic_parser<wire_builder> wire_parser_;
   /// The text of the document parsed last (the caller's or `relaxed_`).
   std::string_view input_;
   std::string relaxed_;
@@ -1658,10 +2060,15 @@ bool decode_wire(std::string_view text, topic& t, std::vector<uint8_t>& out,
                  decode_error& err) {
   auto& ctx = thread_context();
   trim_guard guard{ctx};
+  auto old_size = out.size();
+  // The common case in one pass; the rest (and every error) through the
+  // document.
+  if (ctx.stream_wire(text, out, t))
+    return true;
+  out.resize(old_size);
   if (!parse_object(ctx, text, err))
     return false;
   t = message_topic(ctx);
-  auto old_size = out.size();
   if (converter{ctx, err}.wire(0, out, 0))
     return true;
   out.resize(old_size);

@@ -105,8 +105,10 @@ struct decode_error {
 /// Like `decode`, but appends the value's binary wire form (v1) to `out`
 /// instead of building it: exactly what `bin::v1::encode` appends for the
 /// value `decode` yields, and the same `err` where `decode` fails (then
-/// `out` keeps its size). Vectors and strings go straight into `out`; only
-/// sets, tables and scalars other than strings become `data` on the way.
+/// `out` keeps its size). A message as encoders write it (`@data-type`
+/// before `data`, no sets or tables) is transcoded while it is parsed, in
+/// one pass without allocations of its own; anything else is decoded
+/// through the parsed document, as `decode` does.
 [[nodiscard]] bool decode_wire(std::string_view text, topic& t,
                                std::vector<uint8_t>& out, decode_error& err);
 

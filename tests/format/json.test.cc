@@ -708,6 +708,72 @@ TEST_CASE("JSON decoding accepts what upstream accepts", "[format][json]") {
         data{table{{count{1}, true}, {count{2}, nil}}});
 }
 
+TEST_CASE("decode_wire streams what it can and agrees with decode on the rest",
+          "[format][json]") {
+  // `decode` (the test helper) checks decode_wire against json::decode on
+  // each input: its one-pass path must accept exactly what the document
+  // path accepts, with the same bytes, and leave everything else to it.
+  const std::string_view ok_inputs[] = {
+      // Key orders and members the one-pass path must handle or hand over.
+      R"({"topic":"/t","type":"data-message","@data-type":"count","data":1})",
+      R"({"@data-type":"count","data":1,"topic":"/t","type":"x"})",
+      R"({"@data-type":"count","x":{"data":[1,{"a":[]}]},"data":2,"y":null})",
+      R"({"data":3,"@data-type":"count","topic":"/t"})",
+      R"({"@data-type":"count","data":4,"data":5,"topic":"/t"})",
+      R"({"@data-type":"string","@data-type":"count","data":6})",
+      R"({"topic":"/a","topic":"/b","@data-type":"count","data":7})",
+      R"({"topic":7,"@data-type":"count","data":8})",
+      R"({"@data-type":"none","data":{"anything":[1,2,"x"]}})",
+      R"({"@data-type":"none"})",
+      R"({"data":"ignored","@data-type":"none"})",
+      R"({"\u0040data-type":"count","d\u0061ta":9,"topic":"/\u00e9"})",
+      // Every type inside vectors, nested.
+      R"({"@data-type":"vector","data":[{"@data-type":"boolean","data":true},)"
+      R"({"@data-type":"count","data":18446744073709551615},)"
+      R"({"@data-type":"integer","data":-9223372036854775808},)"
+      R"({"@data-type":"real","data":-0.0},{"@data-type":"real","data":5e-324},)"
+      R"({"@data-type":"real","data":1.7976931348623157e308},)"
+      R"({"@data-type":"string","data":"a\"b\u0000c"},)"
+      R"({"@data-type":"enum-value","data":"E::x"},)"
+      R"({"@data-type":"address","data":"2001:db8::1"},)"
+      R"({"@data-type":"subnet","data":"10.0.0.0/8"},)"
+      R"({"@data-type":"port","data":"80/tcp"},)"
+      R"({"@data-type":"timestamp","data":"2023-11-14T22:13:20.123"},)"
+      R"({"@data-type":"timespan","data":"1500ms"},)"
+      R"({"@data-type":"set","data":[{"@data-type":"count","data":1}]},)"
+      R"({"@data-type":"vector","data":[{"@data-type":"vector","data":[]}]}]})",
+      R"({"@data-type":"vector","data":[{"@data-type":"real","data":nan}]})",
+  };
+  for (auto text : ok_inputs) {
+    INFO(text);
+    auto result = decode(text);
+    INFO(result.err.reason);
+    CHECK(result.ok);
+  }
+  const std::string_view bad_inputs[] = {
+      R"({"@data-type":"count","data":-1})",
+      R"({"@data-type":"integer","data":9223372036854775808})",
+      R"({"@data-type":"real","data":1})",
+      R"({"@data-type":"real","data":1e999})",
+      R"({"@data-type":"count","data":"1"})",
+      R"({"@data-type":"vector","data":[1]})",
+      R"({"@data-type":"vector","data":[[]]})",
+      R"({"@data-type":"vector","data":{}})",
+      R"({"@data-type":"address","data":"1.2.3"})",
+      R"({"@data-type":"bogus","data":1})",
+      R"({"@data-type":"count"})",
+      R"({"data":1})",
+      R"({"@data-type":"count","data":1} x)",
+      R"({"@data-type":"count","data":1)",
+      R"("just a string")",
+      R"([{"@data-type":"count","data":1}])",
+  };
+  for (auto text : bad_inputs) {
+    INFO(text);
+    CHECK_FALSE(decode(text).ok);
+  }
+}
+
 TEST_CASE("JSON decoding does not depend on earlier calls", "[format][json]") {
   // A huge frame, then failures of every kind, then a small frame: the
   // per-thread buffers are reused and trimmed, never stale.
