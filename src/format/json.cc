@@ -837,25 +837,18 @@ public:
   bool on_array_end(size_t n, error_code&) {
     if (skip_end())
       return true;
-    // The element count precedes the elements on the wire.
-    uint8_t size[bin::max_varbyte_size];
-    size_t len = 0;
-    auto x = static_cast<uint32_t>(n);
-    while (x > 0x7f) {
-      size[len++] = static_cast<uint8_t>((x & 0x7f) | 0x80);
-      x >>= 7;
-    }
-    size[len++] = static_cast<uint8_t>(x);
+    // The element count precedes the elements on the wire: append it, then
+    // rotate it into place.
     auto start = static_cast<std::ptrdiff_t>(frames_.back().start);
-    out_->insert(out_->begin() + start, size, size + len);
+    auto end = static_cast<std::ptrdiff_t>(out_->size());
+    bin::write_varbyte(static_cast<uint32_t>(n), *out_);
+    std::rotate(out_->begin() + start, out_->begin() + end, out_->end());
     frames_.pop_back();
     return true;
   }
 
   bool on_key_part(string_view s, size_t, error_code&) {
-    if (!skipping_)
-      part_.append(s.data(), s.size());
-    return true;
+    return append_part(s);
   }
 
   bool on_key(string_view s, size_t, error_code& ec) {
@@ -888,9 +881,7 @@ public:
   }
 
   bool on_string_part(string_view s, size_t, error_code&) {
-    if (!skipping_)
-      part_.append(s.data(), s.size());
-    return true;
+    return append_part(s);
   }
 
   bool on_string(string_view s, size_t, error_code& ec) {
@@ -924,11 +915,7 @@ public:
     return true;
   }
 
-  bool on_number_part(string_view s, error_code&) {
-    if (!skipping_)
-      part_.append(s.data(), s.size());
-    return true;
-  }
+  bool on_number_part(string_view s, error_code&) { return append_part(s); }
 
   bool on_int64(int64_t x, string_view, error_code& ec) {
     if (skip_scalar())
@@ -1059,7 +1046,15 @@ private:
     return true;
   }
 
-  /// The whole text of a key or string whose last part is `s`.
+  /// Collects a piece of a key, string or number split across parser
+  /// calls (unless it is ignored).
+  bool append_part(string_view s) {
+    if (!skipping_)
+      part_.append(s.data(), s.size());
+    return true;
+  }
+
+  /// The whole text of a key, string or number whose last part is `s`.
   std::string_view take_text(string_view s) {
     if (part_.empty())
       return {s.data(), s.size()};
