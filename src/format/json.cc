@@ -1471,23 +1471,6 @@ public:
     return true;
   }
 
-  /// Like `value`, but appends the wire form of the value to `out`.
-  bool wire(uint32_t index, bin::byte_buffer& out, size_t depth) {
-    data::type type;
-    uint32_t data_index = 0;
-    if (!header(index, type, data_index))
-      return false;
-    if (type == data::type::none) {
-      bin::write_u8(static_cast<uint8_t>(type), out);
-      return true;
-    }
-    path_.push_back(segment::data);
-    if (!wire_data(type, data_index, out, depth))
-      return false;
-    path_.pop_back();
-    return true;
-  }
-
 private:
   /// Reads `@data-type` and finds `data` of the object at `index`
   /// (`data_index` stays 0 for none, whose `data` is ignored).
@@ -1519,46 +1502,6 @@ private:
     if (data_index == 0)
       return fail("missing data for " + std::string{name}, "");
     return true;
-  }
-
-  /// Appends the wire form of the `data` node at `index` of a `type` value,
-  /// with the checks of `convert`.
-  bool wire_data(data::type type, uint32_t index, bin::byte_buffer& out,
-                 size_t depth) {
-    const auto& y = nodes_[index];
-    switch (type) {
-    case data::type::string:
-      if (y.kind != node_kind::string)
-        return fail_kind("string", "string", y);
-      bin::write_u8(static_cast<uint8_t>(type), out);
-      bin::write_string(ctx_.text(y), out);
-      return true;
-    case data::type::vector: {
-      if (y.kind != node_kind::array)
-        return fail_kind("vector", "array", y);
-      if (depth >= max_nesting_depth)
-        return fail("nesting deeper than " + std::to_string(max_nesting_depth));
-      bin::write_u8(static_cast<uint8_t>(type), out);
-      bin::write_varbyte(y.size, out);
-      uint32_t pos = 0;
-      for (auto i = index + 1; i < y.end; i = nodes_[i].end) {
-        path_.push_back(static_cast<segment>(pos++ + index_offset));
-        if (!wire(i, out, depth + 1))
-          return false;
-        path_.pop_back();
-      }
-      return true;
-    }
-    default: {
-      // Sets and tables need the values for their order and duplicate
-      // checks; other scalars are small.
-      data x;
-      if (!convert(type, index, x, depth))
-        return false;
-      bin::encode(x, out);
-      return true;
-    }
-    }
   }
 
   /// Steps of the JSON pointer to the value being converted, kept as
@@ -2053,21 +1996,21 @@ bool decode(std::string_view text, topic& t, data& x, decode_error& err) {
 
 bool decode_wire(std::string_view text, topic& t, std::vector<uint8_t>& out,
                  decode_error& err) {
-  auto& ctx = thread_context();
-  trim_guard guard{ctx};
   auto old_size = out.size();
-  // The common case in one pass; the rest (and every error) through the
-  // document.
-  if (ctx.stream_wire(text, out, t))
-    return true;
+  {
+    // The common case in one pass.
+    auto& ctx = thread_context();
+    trim_guard guard{ctx};
+    if (ctx.stream_wire(text, out, t))
+      return true;
+  }
   out.resize(old_size);
-  if (!parse_object(ctx, text, err))
+  // The rest (and every error) as `decode` does it.
+  data x;
+  if (!decode(text, t, x, err))
     return false;
-  t = message_topic(ctx);
-  if (converter{ctx, err}.wire(0, out, 0))
-    return true;
-  out.resize(old_size);
-  return false;
+  bin::encode(x, out);
+  return true;
 }
 
 bool decode_value(std::string_view text, data& x, decode_error& err) {
