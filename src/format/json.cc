@@ -741,11 +741,11 @@ bool type_from_name(std::string_view name, data::type& x) noexcept;
 /// Boost.JSON parse handler that writes the wire form of a data-message
 /// while the parser runs, without building a document: the fast path of
 /// `decode_wire` for the messages encoders write (`@data-type` before
-/// `data` in every object, values that are vectors, strings, counts,
-/// integers, booleans or none). On anything else (another type, keys in
-/// another order or repeated, a value of the wrong kind, an error) it stops
-/// the parser, and `decode_wire` decodes through the document instead,
-/// whose results and errors are the reference.
+/// `data` in every object, no sets or tables). On anything else (a set or
+/// table, keys in another order or repeated, a value of the wrong kind, a
+/// number out of range, an error) it stops the parser, and `decode_wire`
+/// decodes as `decode` does instead, whose results and errors are the
+/// reference.
 class wire_builder {
 public:
   using error_code = boost::json::error_code;
