@@ -1,4 +1,5 @@
-# What `cmake --install` puts where: the shared library (with SONAME), the
+# What `cmake --install` puts where: the shared library (with SONAME) and
+# its TLS module (libbroker-tls.so), the
 # public headers, an exported CMake package (find_package(Broker) +
 # Broker::broker), a pkg-config file (broker.pc), and the programs that
 # subdirectories register with broker_install_programs(). Included by the
@@ -22,6 +23,8 @@ install(TARGETS broker EXPORT BrokerTargets
   LIBRARY DESTINATION "${CMAKE_INSTALL_LIBDIR}"
   ARCHIVE DESTINATION "${CMAKE_INSTALL_LIBDIR}"
   RUNTIME DESTINATION "${CMAKE_INSTALL_BINDIR}")
+# The TLS module, next to the library that loads it (net/tls_module.hh).
+install(TARGETS broker_tls LIBRARY DESTINATION "${CMAKE_INSTALL_LIBDIR}")
 install(DIRECTORY "${PROJECT_SOURCE_DIR}/include/broker"
   DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}"
   FILES_MATCHING PATTERN "*.hh")

@@ -2,7 +2,8 @@
 
 // The TLS side of the transport (spec: upstream-broker.md §6). Asio-free:
 // core/ and the facade hold a `tls_context` through this header; only
-// net/*.cc see the OpenSSL context behind it (net/tls_impl.hh).
+// net/*.cc see the OpenSSL context behind it (net/tls_impl.hh), which the
+// TLS module makes (net/tls_module.hh).
 
 #include <chrono>
 #include <memory>
@@ -54,11 +55,13 @@ public:
   /// net/tls_impl.hh.
   struct impl;
 
-  /// Builds a context from `opts`, loading every file at once. Blocks while
-  /// reading the files.
-  /// @returns the context, or `nullptr` with `what` naming the setting that
-  ///          failed, its value and OpenSSL's reason (e.g. "broker.ssl.key
-  ///          '/x/key.pem': cannot load private key with
+  /// Builds a context from `opts`, loading every file at once; the first
+  /// call loads the TLS module, libbroker-tls.so, and with it OpenSSL
+  /// (net/tls_loader.hh). Blocks while loading and reading the files.
+  /// @returns the context, or `nullptr` with `what` saying why: the module
+  ///          did not load ("cannot load the TLS module: ..."), or naming
+  ///          the setting that failed, its value and OpenSSL's reason (e.g.
+  ///          "broker.ssl.key '/x/key.pem': cannot load private key with
   ///          broker.ssl.passphrase: bad decrypt (Provider routines); ..."),
   ///          also when authentication is enabled but `certificate` or `key`
   ///          is missing ("broker.ssl.key: not set, but ...").

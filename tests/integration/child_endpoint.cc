@@ -4,6 +4,7 @@
 //                  [--subscribe TOPIC]...
 //                  [--queue N] [--receive N] [--slow-us U]
 //                  [--publish TOPIC --send N] [--set KEY=VALUE]...
+//                  [--mapped FILE]...
 //
 // Prints, one per line:
 // - `port <n>` after --listen bound 127.0.0.1 (ephemeral port), or
@@ -14,6 +15,8 @@
 // - `received <n> in_order <0|1>` after reading --receive N numbered events
 //   from its subscribers (sleeping U microseconds per message), or after 60
 //   seconds without a message;
+// - `mapped <FILE> <0|1>` after the steps above: whether a file whose name
+//   contains FILE is mapped into this process (e.g. libssl.so);
 // - `event <code>` for each status/error event (while idle).
 // Subscribers that nobody reads (--subscribe without --receive) exercise
 // back-pressure. Exits 0 after its stdin closes (shutting down first).
@@ -28,6 +31,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <fstream>
 #include <iostream>
 #include <optional>
 #include <string>
@@ -49,13 +53,14 @@ struct options {
   std::string publish;
   size_t send = 0;
   std::vector<std::pair<std::string, std::string>> settings;
+  std::vector<std::string> mapped;
 };
 
 [[noreturn]] void usage() {
   std::cerr << "usage: child_endpoint [--listen | --listen-any] [--peer PORT] "
                "[--subscribe TOPIC]... [--queue N] [--receive N] "
                "[--slow-us U] [--publish TOPIC --send N] "
-               "[--set KEY=VALUE]...\n";
+               "[--set KEY=VALUE]... [--mapped FILE]...\n";
   std::exit(2);
 }
 
@@ -92,10 +97,22 @@ options parse(int argc, char** argv) {
       if (eq == std::string::npos)
         usage();
       opts.settings.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
-    } else
+    } else if (arg == "--mapped")
+      opts.mapped.push_back(next());
+    else
       usage();
   }
   return opts;
+}
+
+/// Returns whether a file whose path contains `name` is mapped.
+bool is_mapped(const std::string& name) {
+  std::ifstream maps{"/proc/self/maps"};
+  std::string line;
+  while (std::getline(maps, line))
+    if (line.find(name) != std::string::npos)
+      return true;
+  return false;
 }
 
 /// Waits until some peer subscribed to `t` (bounded).
@@ -164,6 +181,9 @@ int main(int argc, char** argv) {
   }
   if (opts.receive > 0 && !subs.empty())
     receive(subs, opts.receive, opts.slow_us);
+  for (auto& name : opts.mapped)
+    std::cout << "mapped " << name << ' ' << (is_mapped(name) ? 1 : 0)
+              << std::endl;
   pollfd fds[2] = {{STDIN_FILENO, POLLIN, 0}, {events.fd(), POLLIN, 0}};
   for (;;) {
     if (::poll(fds, 2, -1) < 0)

@@ -7,6 +7,7 @@
 
 #include "broker/endpoint.hh"
 
+#include "net/tls_loader.hh"
 #include "support/certificates.hh"
 #include "support/child_process.hh"
 #include "support/endpoints.hh"
@@ -23,6 +24,8 @@ using namespace broker::test;
 using namespace std::chrono_literals;
 
 using Catch::Matchers::Contains;
+using Catch::Matchers::EndsWith;
+using Catch::Matchers::StartsWith;
 
 using codes = std::vector<std::string>;
 
@@ -488,5 +491,63 @@ TEST_CASE("bad broker.ssl settings make the constructor throw", "[tls]") {
     auto cfg = test_config();
     cfg.openssl_cafile(ca);
     CHECK(construction_error(std::move(cfg)).empty());
+  }
+}
+
+// -- the TLS module (net/tls_module.hh) ---------------------------------------
+
+TEST_CASE("plaintext endpoints never load OpenSSL, TLS endpoints load it with "
+          "the TLS module",
+          "[tls]") {
+  const std::vector<std::string> files = {"libssl.so", "libcrypto.so",
+                                          "libbroker-tls.so"};
+  auto run_child = [&](uint16_t port, std::vector<std::string> args,
+                       const char* expected) {
+    for (auto x : {std::string{"--peer"}, std::to_string(port)})
+      args.push_back(x);
+    for (auto& file : files)
+      for (auto x : {std::string{"--mapped"}, file})
+        args.push_back(x);
+    child_process child{BROKER_CHILD_ENDPOINT, args};
+    CHECK(child.read_line(10s) == "peered 1");
+    for (auto& file : files)
+      CHECK(child.read_line(10s) == "mapped " + file + ' ' + expected);
+  };
+  SECTION("plaintext: neither OpenSSL nor the module") {
+    endpoint a{test_config()};
+    run_child(a.listen("127.0.0.1", 0), {}, "0");
+  }
+  SECTION("TLS: OpenSSL and the module") {
+    endpoint a{tls_config()};
+    run_child(a.listen("127.0.0.1", 0), {"--set", "broker.disable-ssl=false"},
+              "1");
+  }
+}
+
+TEST_CASE("the TLS module's loader says what went wrong", "[tls]") {
+  std::string what;
+  SECTION("the module next to libbroker loads, once") {
+    auto path = net::default_tls_module_path();
+    CHECK_THAT(path, EndsWith("/libbroker-tls.so"));
+    auto* mod = net::load_tls_module(path, what);
+    REQUIRE(mod != nullptr);
+    CHECK(net::load_tls_module(path, what) == mod);
+  }
+  SECTION("a file that does not exist") {
+    CHECK(net::load_tls_module("/nonexistent/libbroker-tls.so", what) ==
+          nullptr);
+    CHECK_THAT(what, StartsWith("cannot load the TLS module: "));
+    CHECK_THAT(what, Contains("/nonexistent/libbroker-tls.so"));
+  }
+  SECTION("a library without the entry point") {
+    CHECK(net::load_tls_module("libc.so.6", what) == nullptr);
+    CHECK(what ==
+          "cannot load the TLS module: libc.so.6 has no broker_tls_module");
+  }
+  SECTION("a module of another build") {
+    CHECK(net::load_tls_module(BROKER_FAKE_TLS_MODULE, what) == nullptr);
+    CHECK_THAT(what, EndsWith(" was built for 'tls_module v0', this libbroker "
+                              "for '" +
+                              net::tls_module_abi() + "'"));
   }
 }
