@@ -839,19 +839,28 @@ void peering(const options&) {
   auto stats = summarize(us);
   std::cout << "peer -> peer_added: median " << stats.median_us << " us, p99 "
             << stats.p99_us << " us (" << rounds << " peerings)" << std::endl;
-  // Footprint of both endpoints with one peering, after settling.
+  // Footprint with one peering, after settling: of a fresh host (the
+  // figure), of the host that served the peerings above, and of this
+  // endpoint.
+  child_process fresh{self.substr(0, self.rfind('/')) + "/broker-idle-host",
+                      {}};
+  auto fresh_port = child_port(fresh);
+  ep.peer("127.0.0.1", fresh_port, 0s);
   ep.peer("127.0.0.1", port, 0s);
   std::this_thread::sleep_for(2s);
-  auto cpu0 = cpu_seconds(listener.pid());
+  auto cpu0 = cpu_seconds(fresh.pid());
   auto self0 = cpu_seconds(::getpid());
   std::this_thread::sleep_for(5s);
-  auto idle_cpu = (cpu_seconds(listener.pid()) - cpu0) / 5 * 100;
+  auto idle_cpu = (cpu_seconds(fresh.pid()) - cpu0) / 5 * 100;
   auto self_cpu = (cpu_seconds(::getpid()) - self0) / 5 * 100;
   std::cout << "idle host with one peering: threads "
-            << proc_status(listener.pid(), "Threads") << ", RSS "
-            << proc_status(listener.pid(), "VmRSS") << ", CPU " << idle_cpu
-            << " %" << std::endl;
-  std::cout << "idle peer with one peering: threads "
+            << proc_status(fresh.pid(), "Threads") << ", RSS "
+            << proc_status(fresh.pid(), "VmRSS") << ", CPU " << idle_cpu << " %"
+            << std::endl;
+  std::cout << "idle host with one peering, after " << rounds
+            << " peerings: threads " << proc_status(listener.pid(), "Threads")
+            << ", RSS " << proc_status(listener.pid(), "VmRSS") << std::endl;
+  std::cout << "idle peer with two peerings: threads "
             << proc_status(::getpid(), "Threads") << ", RSS "
             << proc_status(::getpid(), "VmRSS") << ", CPU " << self_cpu
             << " % (includes this benchmark's own code)" << std::endl;
