@@ -257,6 +257,16 @@ private:
   std::vector<std::unique_ptr<worker>> workers_;
 };
 
+/// Jobs one I/O handler of `io_coordinator` runs at most (64 actor turns of
+/// up to `max_messages_per_turn` messages each) before it yields to the
+/// I/O runtime's other handlers.
+constexpr size_t max_jobs_per_burst = 64;
+
+/// While an `io_coordinator` runs a burst on this thread: the coordinator
+/// and the jobs its actors made ready meanwhile.
+thread_local std::deque<resumable*>* local_jobs = nullptr;
+thread_local const void* local_owner = nullptr;
+
 /// Runs actors as handlers on the I/O thread(s) of a `net::io_runtime`;
 /// timers use the runtime's alarm.
 class io_coordinator final : public caf::scheduler::abstract_coordinator {
@@ -268,11 +278,17 @@ public:
         guard_(std::make_shared<guard>()) {}
 
   void enqueue(resumable* job) override {
+    if (local_jobs && local_owner == this) {
+      // Made ready by an actor running on this thread: runs in the same
+      // handler, right after it (see `run_burst`).
+      local_jobs->push_back(job);
+      return;
+    }
     posted_.fetch_add(1, std::memory_order_relaxed);
     io_.post([this, g = guard_, job] {
       std::lock_guard lock{g->mtx};
       if (g->alive)
-        run(job);
+        run_burst(job);
     });
   }
 
@@ -327,6 +343,28 @@ private:
 
     io_coordinator* parent;
   };
+
+  /// Runs `first` and then, in the same I/O handler, the jobs that actors
+  /// make ready meanwhile on this thread (in order, at most
+  /// `max_jobs_per_burst`). One message hops core -> peering actor ->
+  /// socket without a round through the I/O runtime's queue (and its
+  /// reactor poll) per hop; what is left after the bound is posted, so
+  /// sockets and timers still get their turn.
+  void run_burst(resumable* first) {
+    std::deque<resumable*> jobs;
+    local_jobs = &jobs;
+    local_owner = this;
+    run(first);
+    for (size_t n = 1; !jobs.empty() && n < max_jobs_per_burst; ++n) {
+      auto job = jobs.front();
+      jobs.pop_front();
+      run(job);
+    }
+    local_jobs = nullptr;
+    local_owner = nullptr;
+    for (auto job : jobs)
+      enqueue(job);
+  }
 
   void run(resumable* job) {
     switch (job->resume(&unit_,
