@@ -41,9 +41,10 @@ public:
 /// Thread safety: every member function may be called from any thread; the
 /// work happens on the I/O thread (at once when called there, else queued
 /// to it), so calls from one thread keep their order. None blocks, and
-/// handler callbacks never run inside a call, except that `abort` called
-/// on the I/O thread reports `on_closed` before it returns. Calls after
-/// `close`/`abort` are no-ops.
+/// handler callbacks never run inside a call, except `on_closed`: called on
+/// the I/O thread, `abort` (and `start` of a stream that is already
+/// closed) reports it before returning. Calls after `close`/`abort` are
+/// no-ops.
 class stream : public std::enable_shared_from_this<stream> {
 public:
   /// Bytes per read.
