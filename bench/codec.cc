@@ -1,6 +1,7 @@
 // Measures the binary codec (src/format/bin.hh) on a typical Zeek event
 // `[1, 1, ["ping", [count i, string of 50 bytes]]]`: prints the average
-// time per message for encoding and for decoding.
+// time per message for encoding, for validating (what a receiving peering
+// does before it forwards or delivers bytes) and for decoding.
 //
 // Usage: broker-bench-codec [num-messages]   (default 1,000,000)
 
@@ -75,6 +76,15 @@ int main(int argc, char** argv) {
   for (size_t i = 0; i < num_messages; ++i)
     num_ok += bin::decode(frames[i % pool_size], result, err) ? 1 : 0;
   auto decode_time = clock_type::now() - start;
+  size_t num_valid = 0;
+  start = clock_type::now();
+  for (size_t i = 0; i < num_messages; ++i)
+    num_valid += bin::validate(frames[i % pool_size], err) ? 1 : 0;
+  auto validate_time = clock_type::now() - start;
+  if (num_valid != num_messages) {
+    std::fprintf(stderr, "validate failed: %s\n", err.reason.c_str());
+    return EXIT_FAILURE;
+  }
   if (num_ok != num_messages ||
       result != messages[(num_messages - 1) % pool_size]) {
     std::fprintf(stderr, "decode failed: %s\n", err.reason.c_str());
@@ -84,6 +94,8 @@ int main(int argc, char** argv) {
               total_bytes / num_messages);
   std::printf("encode: %.1f ns/msg\n",
               ns_per_message(encode_time, num_messages));
+  std::printf("validate: %.1f ns/msg\n",
+              ns_per_message(validate_time, num_messages));
   std::printf("decode: %.1f ns/msg\n",
               ns_per_message(decode_time, num_messages));
   return EXIT_SUCCESS;

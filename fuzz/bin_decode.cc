@@ -20,6 +20,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* bytes, size_t size) {
   if (bin::validate(bin::byte_span{bytes, size}, verr) != ok ||
       (!ok && verr.reason != err.reason))
     std::abort();
+  // Both must agree with the reference implementations behind their fast
+  // paths: a fast path decides only successes.
+  broker::data reference;
+  bin::decode_error rerr;
+  if (bin::detail::decode_reference(bin::byte_span{bytes, size}, reference,
+                                    rerr) != ok ||
+      (!ok && rerr.reason != err.reason) ||
+      (ok && bin::encode(reference) != bin::encode(value)) ||
+      bin::detail::validate_reference(bin::byte_span{bytes, size}, rerr) != ok)
+    std::abort();
   if (!ok) {
     if (err.code != broker::ec::deserialization_failed || err.reason.empty())
       std::abort();

@@ -278,4 +278,17 @@ byte_buffer encode(const data& x);
 /// @returns `true` on success; otherwise `false` with `err` filled in.
 [[nodiscard]] bool decode_value(reader& src, data& x, decode_error& err);
 
+namespace detail {
+
+/// The reference decoder behind `decode`, which first tries a faster path
+/// that decides only successes. Same contract as `decode`; for tests and
+/// fuzzers that check the two paths against each other.
+[[nodiscard]] bool decode_reference(byte_span input, data& x,
+                                    decode_error& err);
+
+/// The reference validator behind `validate`; see `decode_reference`.
+[[nodiscard]] bool validate_reference(byte_span input, decode_error& err);
+
+} // namespace detail
+
 } // namespace broker::format::bin::v1

@@ -23,21 +23,33 @@ void read_id(const uint8_t* bytes, endpoint_id& id) noexcept {
   std::memcpy(id.bytes().data(), bytes, endpoint_id::num_bytes);
 }
 
-void write_id(const endpoint_id& id, byte_buffer& out) {
-  out.insert(out.end(), id.bytes().begin(), id.bytes().end());
+/// Writes the 37-byte header and the topic at `p` (spec: §4.5 table) and
+/// returns the end.
+uint8_t* put_header(const endpoint_id& sender, const endpoint_id& receiver,
+                    envelope_type type, uint16_t ttl, std::string_view topic,
+                    uint8_t* p) noexcept {
+  assert(topic.size() <= max_topic_size);
+  std::memcpy(p, sender.bytes().data(), endpoint_id::num_bytes);
+  p += endpoint_id::num_bytes;
+  std::memcpy(p, receiver.bytes().data(), endpoint_id::num_bytes);
+  p += endpoint_id::num_bytes;
+  *p++ = static_cast<uint8_t>(type);
+  *p++ = static_cast<uint8_t>(ttl >> 8);
+  *p++ = static_cast<uint8_t>(ttl);
+  *p++ = static_cast<uint8_t>(topic.size() >> 8);
+  *p++ = static_cast<uint8_t>(topic.size());
+  if (!topic.empty())
+    std::memcpy(p, topic.data(), topic.size());
+  return p + topic.size();
 }
 
-/// Appends the 37-byte header and the topic (spec: §4.5 table).
+/// Appends the header and the topic; the buffer grows once.
 void write_header(const endpoint_id& sender, const endpoint_id& receiver,
                   envelope_type type, uint16_t ttl, std::string_view topic,
                   byte_buffer& out) {
-  assert(topic.size() <= max_topic_size);
-  write_id(sender, out);
-  write_id(receiver, out);
-  bin::write_u8(static_cast<uint8_t>(type), out);
-  bin::write_u16(ttl, out);
-  bin::write_u16(static_cast<uint16_t>(topic.size()), out);
-  out.insert(out.end(), topic.begin(), topic.end());
+  auto old_size = out.size();
+  out.resize(old_size + envelope_header_size + topic.size());
+  put_header(sender, receiver, type, ttl, topic, out.data() + old_size);
 }
 
 } // namespace
@@ -98,10 +110,20 @@ bool parse_envelope(byte_span frame_payload, envelope_view& out,
 void write_envelope(const endpoint_id& sender, const endpoint_id& receiver,
                     envelope_type type, uint16_t ttl, std::string_view topic,
                     byte_span payload, byte_buffer& out) {
-  auto start = begin_frame(out);
-  write_header(sender, receiver, type, ttl, topic, out);
-  out.insert(out.end(), payload.begin(), payload.end());
-  end_frame(out, start);
+  // The hot path of every sent message: one resize, then plain copies.
+  size_t length = envelope_header_size + topic.size() + payload.size;
+  assert(length <= max_encodable_frame_size);
+  auto old_size = out.size();
+  out.resize(old_size + frame_header_size + length);
+  auto p = out.data() + old_size;
+  // spec: upstream-broker.md §4.1 (u32 big-endian length prefix).
+  p[0] = static_cast<uint8_t>(length >> 24);
+  p[1] = static_cast<uint8_t>(length >> 16);
+  p[2] = static_cast<uint8_t>(length >> 8);
+  p[3] = static_cast<uint8_t>(length);
+  p = put_header(sender, receiver, type, ttl, topic, p + frame_header_size);
+  if (!payload.empty())
+    std::memcpy(p, payload.data, payload.size);
 }
 
 void write_data_envelope(const endpoint_id& sender, const endpoint_id& receiver,
