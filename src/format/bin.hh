@@ -105,6 +105,10 @@ inline void write_string(std::string_view str, byte_buffer& out) {
 
 // -- primitive decoders -------------------------------------------------------
 
+/// Whether this machine stores integers least significant byte first.
+inline constexpr bool is_little_endian =
+    __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__;
+
 /// Reads big-endian integers from a span. @pre enough bytes remain.
 inline uint16_t read_u16(const uint8_t* p) noexcept {
   return static_cast<uint16_t>((p[0] << 8) | p[1]);
@@ -116,10 +120,13 @@ inline uint32_t read_u32(const uint8_t* p) noexcept {
 }
 
 inline uint64_t read_u64(const uint8_t* p) noexcept {
-  uint64_t result = 0;
-  for (int i = 0; i < 8; ++i)
-    result = (result << 8) | p[i];
-  return result;
+  // One load and a byte swap (GCC does not fuse the byte-wise loop).
+  uint64_t raw = 0;
+  std::memcpy(&raw, p, sizeof(raw));
+  if constexpr (is_little_endian)
+    return __builtin_bswap64(raw);
+  else
+    return raw;
 }
 
 /// A cursor over input bytes used by all decoders of this format. Every read
