@@ -750,62 +750,96 @@ bool fast_validate(byte_span input) {
   }
 }
 
-/// Decodes one value; a recursive mirror of `decoder::value`.
+/// Decodes one value; a mirror of `decoder::value` that builds each value
+/// where it goes (a vector element is constructed in the vector), so that
+/// no `data` is first made `none` and then reassigned.
 class fast_decoder {
 public:
   explicit fast_decoder(fast_reader& src) noexcept : src_(src) {}
 
-  /// @pre `x` holds `none` (a fresh `data`).
-  bool value(data& x, size_t depth) {
+  /// Decodes into `x`. @pre `x` holds `none` (a fresh `data`).
+  bool value(data& x, size_t depth) { return decode_one(put_into{x}, depth); }
+
+private:
+  /// Stores a decoded value into a `data`.
+  struct put_into {
+    data& x;
+
+    template <class T>
+    data& operator()(T&& val) {
+      using type = std::decay_t<T>;
+      if constexpr (std::is_same_v<type, data>)
+        x = std::forward<T>(val);
+      else
+        x.get_data().emplace<type>(std::forward<T>(val));
+      return x;
+    }
+  };
+
+  /// Appends a decoded value to a vector, constructing it in place.
+  struct append_to {
+    vector& xs;
+
+    template <class T>
+    data& operator()(T&& val) {
+      return xs.emplace_back(std::forward<T>(val));
+    }
+  };
+
+  /// Reads one value and hands it to `put`, which stores it and returns
+  /// the `data` that now holds it.
+  template <class Put>
+  bool decode_one(Put&& put, size_t depth) {
     uint8_t raw_tag = 0;
     if (!src_.read_u8(raw_tag))
       return false;
-    auto& v = x.get_data();
     switch (static_cast<tag>(raw_tag)) {
     case tag::none:
+      put(none{});
       return true;
     case tag::boolean: {
       uint8_t byte = 0;
       if (!src_.read_u8(byte))
         return false;
-      v.emplace<boolean>(byte != 0); // spec: §4.2
+      put(boolean{byte != 0}); // spec: §4.2
       return true;
     }
     case tag::count:
-      return u64_body<count>(v, [](uint64_t bits) { return bits; });
+      return u64_body(put, [](uint64_t bits) { return count{bits}; });
     case tag::integer:
-      return u64_body<integer>(
-          v, [](uint64_t bits) { return static_cast<integer>(bits); });
+      return u64_body(put,
+                      [](uint64_t bits) { return static_cast<integer>(bits); });
     case tag::real:
-      return u64_body<real>(v, unpack_real);
+      return u64_body(put, unpack_real);
     case tag::timestamp:
-      return u64_body<timestamp>(v, [](uint64_t bits) {
+      return u64_body(put, [](uint64_t bits) {
         return timestamp{timespan{static_cast<int64_t>(bits)}};
       });
     case tag::timespan:
-      return u64_body<timespan>(v, [](uint64_t bits) {
+      return u64_body(put, [](uint64_t bits) {
         return timespan{static_cast<int64_t>(bits)};
       });
     case tag::string: {
       std::string_view str;
       if (!src_.read_string(str))
         return false;
-      v.emplace<std::string>(str);
+      put(std::string{str});
       return true;
     }
     case tag::enum_value: {
       std::string_view str;
       if (!src_.read_string(str))
         return false;
-      v.emplace<enum_value>(std::string{str});
+      put(enum_value{std::string{str}});
       return true;
     }
     case tag::address: {
       auto bytes = src_.take(address_size);
       if (!bytes)
         return false;
-      auto& addr = v.emplace<address>();
+      address addr;
       std::memcpy(addr.bytes().data(), bytes, address_size);
+      put(addr);
       return true;
     }
     case tag::subnet: {
@@ -815,45 +849,47 @@ public:
       address net;
       std::memcpy(net.bytes().data(), bytes, address_size);
       // As upstream, the raw length is not validated (spec: §4.6).
-      v.emplace<subnet>(subnet::unchecked(net, bytes[address_size]));
+      put(subnet::unchecked(net, bytes[address_size]));
       return true;
     }
     case tag::port: {
       auto bytes = src_.take(3);
       if (!bytes || bytes[2] > max_port_protocol)
         return false;
-      v.emplace<port>(static_cast<uint16_t>(read_u16(bytes)),
-                      static_cast<port::protocol>(bytes[2]));
+      put(port{static_cast<uint16_t>(read_u16(bytes)),
+               static_cast<port::protocol>(bytes[2])});
       return true;
     }
     case tag::set:
-    case tag::table:
+    case tag::table: {
       src_.unread_tag();
-      return src_.reference_value(&x, depth);
-    case tag::vector:
-      return vector_body(v.emplace<vector>(), depth);
+      data x;
+      if (!src_.reference_value(&x, depth))
+        return false;
+      put(std::move(x));
+      return true;
+    }
+    case tag::vector: {
+      uint32_t n = 0;
+      if (depth >= max_nesting_depth || !src_.read_size(n))
+        return false;
+      auto& xs = *get_if<vector>(&put(vector{}));
+      xs.reserve(std::min(size_t{n}, max_initial_reserve));
+      for (uint32_t i = 0; i < n; ++i)
+        if (!decode_one(append_to{xs}, depth + 1))
+          return false;
+      return true;
+    }
     }
     return false;
   }
 
-private:
-  template <class T, class Convert>
-  bool u64_body(data::variant_type& v, Convert convert) {
+  template <class Put, class Convert>
+  bool u64_body(Put& put, Convert convert) {
     uint64_t bits = 0;
     if (!src_.read_u64(bits))
       return false;
-    v.emplace<T>(convert(bits));
-    return true;
-  }
-
-  bool vector_body(vector& xs, size_t depth) {
-    uint32_t n = 0;
-    if (depth >= max_nesting_depth || !src_.read_size(n))
-      return false;
-    xs.reserve(std::min(size_t{n}, max_initial_reserve));
-    for (uint32_t i = 0; i < n; ++i)
-      if (!value(xs.emplace_back(), depth + 1))
-        return false;
+    put(convert(bits));
     return true;
   }
 
