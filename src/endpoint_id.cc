@@ -104,11 +104,6 @@ endpoint_id endpoint_id::random() {
   return endpoint_id{bytes};
 }
 
-bool endpoint_id::valid() const noexcept {
-  return std::any_of(bytes_.begin(), bytes_.end(),
-                     [](uint8_t x) { return x != 0; });
-}
-
 size_t endpoint_id::hash() const noexcept {
   std::string_view view{reinterpret_cast<const char*>(bytes_.data()),
                         bytes_.size()};
