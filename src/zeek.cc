@@ -117,10 +117,19 @@ Vector& checked(Vector* xs) {
   return *xs;
 }
 
+/// Returns a vector of the values, moved in (the elements of a braced list
+/// are const and would be copied, deeply).
+template <class... Ts>
+vector vector_of(Ts&&... xs) {
+  vector result;
+  result.reserve(sizeof...(Ts));
+  (result.emplace_back(std::forward<Ts>(xs)), ...);
+  return result;
+}
+
 vector make_metadata(timestamp ts) {
-  vector entry{data{static_cast<count>(MetadataType::NetworkTimestamp)},
-               data{ts}};
-  return vector{data{std::move(entry)}};
+  return vector_of(
+      vector_of(static_cast<count>(MetadataType::NetworkTimestamp), ts));
 }
 
 } // namespace
@@ -140,12 +149,11 @@ Type Message::type(const data& msg) noexcept {
   return static_cast<Type>(*tag);
 }
 
-Message::Message(Type type, vector content) {
-  vector msg(num_top_level_fields);
-  msg[version_index] = static_cast<count>(ProtocolVersion::First);
-  msg[type_index] = static_cast<count>(type);
-  msg[content_index] = std::move(content);
-  data_ = std::move(msg);
+Message::Message(Type type, vector content)
+    : data_(vector_of(static_cast<count>(ProtocolVersion::First),
+                      static_cast<count>(type), std::move(content))) {
+  static_assert(version_index == 0 && type_index == 1 && content_index == 2 &&
+                num_top_level_fields == 3);
 }
 
 const vector* Message::content() const noexcept {
@@ -165,8 +173,7 @@ vector* Message::content() noexcept {
 // -- Event --------------------------------------------------------------------
 
 Event::Event(std::string name, vector args)
-    : Message(Type::Event,
-              vector{data{std::move(name)}, data{std::move(args)}}) {
+    : Message(Type::Event, vector_of(std::move(name), std::move(args))) {
 }
 
 Event::Event(std::string name, vector args, timestamp ts)
@@ -174,8 +181,8 @@ Event::Event(std::string name, vector args, timestamp ts)
 }
 
 Event::Event(std::string name, vector args, vector metadata)
-    : Message(Type::Event, vector{data{std::move(name)}, data{std::move(args)},
-                                  data{std::move(metadata)}}) {
+    : Message(Type::Event, vector_of(std::move(name), std::move(args),
+                                     std::move(metadata))) {
 }
 
 const std::string& Event::name() const {
@@ -228,8 +235,8 @@ bool Event::valid() const noexcept {
 LogCreate::LogCreate(enum_value stream_id, enum_value writer_id,
                      data writer_info, data fields_data)
     : Message(Type::LogCreate,
-              vector{data{std::move(stream_id)}, data{std::move(writer_id)},
-                     std::move(writer_info), std::move(fields_data)}) {
+              vector_of(std::move(stream_id), std::move(writer_id),
+                        std::move(writer_info), std::move(fields_data))) {
 }
 
 const enum_value& LogCreate::stream_id() const {
@@ -257,8 +264,8 @@ bool LogCreate::valid() const noexcept {
 LogWrite::LogWrite(enum_value stream_id, enum_value writer_id, std::string path,
                    std::string serial_data)
     : Message(Type::LogWrite,
-              vector{data{std::move(stream_id)}, data{std::move(writer_id)},
-                     data{std::move(path)}, data{std::move(serial_data)}}) {
+              vector_of(std::move(stream_id), std::move(writer_id),
+                        std::move(path), std::move(serial_data))) {
 }
 
 const enum_value& LogWrite::stream_id() const {
@@ -285,7 +292,7 @@ bool LogWrite::valid() const noexcept {
 
 IdentifierUpdate::IdentifierUpdate(std::string id_name, data id_value)
     : Message(Type::IdentifierUpdate,
-              vector{data{std::move(id_name)}, std::move(id_value)}) {
+              vector_of(std::move(id_name), std::move(id_value))) {
 }
 
 const std::string& IdentifierUpdate::id_name() const {
