@@ -250,26 +250,57 @@ struct core_state {
                       std::make_move_iterator(last));
   }
 
-  /// Delivers the messages of `msgs` for which `pred` holds to matching
-  /// local subscribers, one queue operation per subscriber; adds the IDs of
-  /// the subscribers that got any to `touched` (when given).
+  /// Messages of one batch for each local subscriber (by ID), collected
+  /// before they are pushed (see `deliver_and_dispatch`).
+  using local_deliveries =
+      std::vector<std::pair<uint64_t, std::vector<data_message>>>;
+
+  /// Collects the messages of `msgs` for which `pred` holds, for each
+  /// matching local subscriber.
   template <class Predicate>
-  void deliver_local(const node_message_batch& msgs, Predicate pred,
-                     std::vector<uint64_t>* touched = nullptr) {
-    if (subscribers.empty())
-      return;
-    std::vector<data_message> buf;
+  local_deliveries collect_local(const node_message_batch& msgs,
+                                 Predicate pred) {
+    local_deliveries result;
     for (auto& [id, sub] : subscribers) {
-      buf.clear();
+      std::vector<data_message> buf;
       for (auto& msg : msgs)
         if (pred(msg) && filter_matches(sub.filter, get_topic(msg.content)))
           buf.push_back(msg.content);
-      if (!buf.empty()) {
-        push_to(sub, buf.data(), buf.data() + buf.size());
-        if (touched != nullptr)
-          touched->push_back(id);
-      }
+      if (!buf.empty())
+        result.emplace_back(id, std::move(buf));
     }
+    return result;
+  }
+
+  /// Pushes collected messages, one queue operation per subscriber; adds
+  /// the IDs of the subscribers that got any to `touched` (when given).
+  void push_local(local_deliveries& xs, std::vector<uint64_t>* touched) {
+    for (auto& [id, buf] : xs) {
+      auto i = subscribers.find(id);
+      if (i == subscribers.end())
+        continue;
+      push_to(i->second, buf.data(), buf.data() + buf.size());
+      if (touched != nullptr)
+        touched->push_back(id);
+    }
+  }
+
+  /// Delivers the messages of `msgs` for which `pred` holds to matching
+  /// local subscribers and forwards them (`dispatch`); adds the IDs of the
+  /// subscribers that got any to `touched` (when given). Empties `msgs`.
+  template <class Predicate>
+  void deliver_and_dispatch(node_message_batch& msgs, Predicate pred,
+                            std::vector<uint64_t>* touched = nullptr) {
+    auto local = collect_local(msgs, pred);
+    dispatch(msgs);
+    // The batch drops its references before the hand-over, so that a
+    // subscriber's thread usually holds the last one and frees the values
+    // it decoded itself: glibc's per-thread caches then serve its next
+    // allocations. Measured with callgrind on the sink of `broker-bench
+    // throughput`: malloc 444 -> 178 instructions per message, the whole
+    // process 3,600 -> 3,300.
+    msgs.clear();
+    push_local(local, touched);
   }
 
   /// Returns whether one of the subscribers `ids` holds messages back.
@@ -380,13 +411,12 @@ struct core_state {
     else
       return; // a batch racing with the sender's removal
     std::vector<uint64_t> touched;
-    deliver_local(
+    deliver_and_dispatch(
         msgs,
         [this](const node_message& msg) {
           return !msg.receiver.valid() || msg.receiver == own_id();
         },
         &touched);
-    dispatch(msgs);
     // Back-pressure: while a subscriber that got messages of this batch
     // holds some back (its queue is full), the peer gets no ack and soon
     // stops reading from its socket. Peers whose messages go elsewhere read
@@ -417,10 +447,9 @@ struct core_state {
     }
     // spec §1.7: local subscribers do not see their own endpoint's publish,
     // except messages unicast to ourselves.
-    deliver_local(msgs, [this](const node_message& msg) {
+    deliver_and_dispatch(msgs, [this](const node_message& msg) {
       return msg.receiver == own_id();
     });
-    dispatch(msgs);
   }
 
   // -- publishers (flow control, DESIGN.md §2) --------------------------------
