@@ -162,6 +162,35 @@ struct pending_ack {
   std::vector<uint64_t> subscribers;
 };
 
+/// Which of a fixed list of filters match the topic of the current message.
+/// Messages of a batch mostly share their topic (a publisher's always do),
+/// and comparing a topic is cheaper than matching every filter against it:
+/// the filters are matched again only when the topic changes.
+class topic_matches {
+public:
+  explicit topic_matches(size_t num_filters) : matches_(num_filters) {}
+
+  /// Prepares the answers for `t`; `filter(k)` returns the k-th filter.
+  template <class FilterAt>
+  void update(const topic& t, FilterAt filter) {
+    if (last_ != nullptr && last_->string() == t.string())
+      return;
+    for (size_t k = 0; k < matches_.size(); ++k)
+      matches_[k] = filter_matches(filter(k), t) ? 1 : 0;
+    last_ = &t;
+  }
+
+  /// Whether the k-th filter matches the topic of the last `update`.
+  [[nodiscard]] bool operator[](size_t k) const noexcept {
+    return matches_[k] != 0;
+  }
+
+private:
+  std::vector<uint8_t> matches_;
+  /// Points into the message of the last update, which outlives the run.
+  const topic* last_ = nullptr;
+};
+
 struct core_state {
   static inline const char* name = "broker.core";
 
@@ -261,14 +290,26 @@ struct core_state {
   local_deliveries collect_local(const node_message_batch& msgs,
                                  Predicate pred) {
     local_deliveries result;
-    for (auto& [id, sub] : subscribers) {
-      std::vector<data_message> buf;
-      for (auto& msg : msgs)
-        if (pred(msg) && filter_matches(sub.filter, get_topic(msg.content)))
-          buf.push_back(msg.content);
-      if (!buf.empty())
-        result.emplace_back(id, std::move(buf));
+    if (subscribers.empty())
+      return result;
+    std::vector<std::pair<uint64_t, const filter_type*>> subs;
+    for (auto& [id, sub] : subscribers)
+      subs.emplace_back(id, &sub.filter);
+    std::vector<std::vector<data_message>> bufs(subs.size());
+    topic_matches matches{subs.size()};
+    for (auto& msg : msgs) {
+      if (!pred(msg))
+        continue;
+      matches.update(
+          get_topic(msg.content),
+          [&subs](size_t k) -> const filter_type& { return *subs[k].second; });
+      for (size_t k = 0; k < subs.size(); ++k)
+        if (matches[k])
+          bufs[k].push_back(msg.content);
     }
+    for (size_t k = 0; k < subs.size(); ++k)
+      if (!bufs[k].empty())
+        result.emplace_back(subs[k].first, std::move(bufs[k]));
     return result;
   }
 
@@ -368,11 +409,21 @@ struct core_state {
       return;
     // One outgoing batch per peer (few peers: a flat list beats a map).
     std::vector<std::pair<peer_entry*, node_message_batch>> out;
-    auto batch_for = [&out](peer_entry* peer) -> node_message_batch& {
+    auto batch_for = [&out, &msgs](peer_entry* peer) -> node_message_batch& {
       for (auto& [ptr, batch] : out)
         if (ptr == peer)
           return batch;
-      return out.emplace_back(peer, node_message_batch{}).second;
+      auto& batch = out.emplace_back(peer, node_message_batch{}).second;
+      batch.reserve(msgs.size()); // most batches go to every peer whole
+      return batch;
+    };
+    std::vector<std::pair<const endpoint_id*, peer_entry*>> targets;
+    targets.reserve(peers.size());
+    for (auto& [id, peer] : peers)
+      targets.emplace_back(&id, &peer);
+    topic_matches matches{targets.size()};
+    auto filter_at = [&targets](size_t k) -> const filter_type& {
+      return targets[k].second->filter;
     };
     for (auto& msg : msgs) {
       bool local = !msg.sender.valid() || msg.sender == own_id();
@@ -385,14 +436,16 @@ struct core_state {
           continue;
         --ttl;
       }
-      for (auto& [id, peer] : peers) {
-        if (peer.removing || id == msg.sender)
+      bool unicast = msg.receiver.valid();
+      if (!unicast)
+        matches.update(get_topic(msg.content), filter_at);
+      for (size_t k = 0; k < targets.size(); ++k) {
+        auto& [id, peer] = targets[k];
+        if (peer->removing || *id == msg.sender)
           continue;
-        if (msg.receiver.valid()
-                ? msg.receiver != id
-                : !filter_matches(peer.filter, get_topic(msg.content)))
+        if (unicast ? msg.receiver != *id : !matches[k])
           continue;
-        batch_for(&peer).push_back(
+        batch_for(peer).push_back(
             node_message{msg.content, msg.sender, msg.receiver, ttl});
       }
     }

@@ -103,6 +103,54 @@ TEST_CASE("publish reaches matching subscribers of a peer by prefix",
   CHECK(all.get(4, 5s).size() == 4);
 }
 
+TEST_CASE("one batch of mixed topics reaches each subscriber and peer "
+          "exactly with its own topics, in order",
+          "[pubsub]") {
+  // Routing matches filters once per run of equal topics within a batch:
+  // alternating and repeated topics in one publish call exercise that.
+  endpoint a{test_config()};
+  endpoint b{test_config()};
+  endpoint c{test_config()};
+  auto b_x = b.make_subscriber({"/x"});
+  auto b_y = b.make_subscriber({"/y"});
+  auto b_all = b.make_subscriber({"/"});
+  auto c_y = c.make_subscriber({"/y"});
+  connect(a, b);
+  connect(a, c);
+  REQUIRE(peer_wants(a, "/x"));
+  REQUIRE(peer_wants(a, "/y"));
+  const std::string order = "xxyxzyyxzzyxy"; // topics of the batch
+  std::vector<data_message> batch;
+  std::map<char, count> next;
+  for (auto t : order)
+    batch.push_back(
+        make_data_message(topic{std::string{"/"} + t}, data{count{next[t]++}}));
+  a.publish(std::move(batch));
+  auto expect = [](subscriber& sub, const std::string& topics,
+                   const std::string& only) {
+    std::map<char, count> seen;
+    size_t num = 0;
+    for (auto t : topics)
+      num += only.find(t) != std::string::npos ? 1 : 0;
+    auto got = sub.get(num, 5s);
+    REQUIRE(got.size() == num);
+    size_t i = 0;
+    for (auto t : topics) {
+      if (only.find(t) == std::string::npos)
+        continue;
+      INFO("message " << i << " on /" << t);
+      CHECK(get_topic(got[i]) == topic{std::string{"/"} + t});
+      CHECK(get_data(got[i]) == data{count{seen[t]++}});
+      ++i;
+    }
+    CHECK_FALSE(sub.get(200ms));
+  };
+  expect(b_x, order, "x");
+  expect(b_y, order, "y");
+  expect(b_all, order, "xyz");
+  expect(c_y, order, "y");
+}
+
 TEST_CASE("local subscribers do not see their own endpoint's publications",
           "[pubsub]") {
   endpoint a{test_config()};
