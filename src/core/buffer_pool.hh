@@ -46,10 +46,8 @@ private:
 /// reference goes; the block's memory goes when all of them went.
 class envelope_block final : public detail::envelope_owner {
 public:
-  /// The slots stay uninitialised (`make_unique` would zero them all: a
-  /// memset of the whole block per batch).
   explicit envelope_block(size_t capacity)
-      : storage_(new slot[capacity]), capacity_(capacity) {}
+      : storage_(std::make_unique<slot[]>(capacity)), capacity_(capacity) {}
 
   envelope_block(const envelope_block&) = delete;
 

@@ -43,9 +43,6 @@ uint8_t* put_header(const endpoint_id& sender, const endpoint_id& receiver,
   return p + topic.size();
 }
 
-/// Topics up to this size are framed on the stack by `write_envelope`.
-constexpr size_t max_stacked_topic_size = 128;
-
 /// Appends the header and the topic; the buffer grows once.
 void write_header(const endpoint_id& sender, const endpoint_id& receiver,
                   envelope_type type, uint16_t ttl, std::string_view topic,
@@ -113,32 +110,17 @@ bool parse_envelope(byte_span frame_payload, envelope_view& out,
 void write_envelope(const endpoint_id& sender, const endpoint_id& receiver,
                     envelope_type type, uint16_t ttl, std::string_view topic,
                     byte_span payload, byte_buffer& out) {
-  // The hot path of every sent message: plain copies, no zero-filling.
+  // The hot path of every sent message: one resize, then plain copies.
   size_t length = envelope_header_size + topic.size() + payload.size;
   assert(length <= max_encodable_frame_size);
-  auto put_length = [length](uint8_t* p) {
-    // spec: upstream-broker.md §4.1 (u32 big-endian length prefix).
-    p[0] = static_cast<uint8_t>(length >> 24);
-    p[1] = static_cast<uint8_t>(length >> 16);
-    p[2] = static_cast<uint8_t>(length >> 8);
-    p[3] = static_cast<uint8_t>(length);
-  };
-  if (topic.size() <= max_stacked_topic_size) {
-    // Length, header and topic are assembled on the stack and appended
-    // with the payload: `resize` would zero-fill what is overwritten next.
-    uint8_t
-        head[frame_header_size + envelope_header_size + max_stacked_topic_size];
-    put_length(head);
-    auto end = put_header(sender, receiver, type, ttl, topic,
-                          head + frame_header_size);
-    out.insert(out.end(), head, end);
-    out.insert(out.end(), payload.begin(), payload.end());
-    return;
-  }
   auto old_size = out.size();
   out.resize(old_size + frame_header_size + length);
   auto p = out.data() + old_size;
-  put_length(p);
+  // spec: upstream-broker.md §4.1 (u32 big-endian length prefix).
+  p[0] = static_cast<uint8_t>(length >> 24);
+  p[1] = static_cast<uint8_t>(length >> 16);
+  p[2] = static_cast<uint8_t>(length >> 8);
+  p[3] = static_cast<uint8_t>(length);
   p = put_header(sender, receiver, type, ttl, topic, p + frame_header_size);
   if (!payload.empty())
     std::memcpy(p, payload.data, payload.size);
