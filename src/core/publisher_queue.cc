@@ -116,6 +116,7 @@ encoded_batch publisher_queue::pull(size_t n) {
     result.sizes = std::move(sizes_);
     bytes_ = pool_->take(reserve);
     sizes_ = std::vector<uint32_t>{};
+    sizes_.reserve(result.sizes.size()); // no regrowth while it fills again
   } else {
     auto first = sizes_.begin() + static_cast<ptrdiff_t>(head_);
     size_t len = 0;
