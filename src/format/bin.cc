@@ -527,95 +527,26 @@ private:
 // input). Sets and tables, whose duplicate checks need the elements
 // decoded, are handed to the reference decoder value by value.
 
-/// A cursor for the fast paths; same bounds checks as `reader`.
-class fast_reader {
-public:
-  explicit fast_reader(byte_span input) noexcept
-      : pos_(input.data), end_(input.data + input.size) {}
+/// Skips `n` bytes of a fixed-size body.
+bool skip_body(reader& src, size_t n) noexcept {
+  byte_span ignored;
+  return src.read_bytes(n, ignored);
+}
 
-  [[nodiscard]] size_t remaining() const noexcept {
-    return static_cast<size_t>(end_ - pos_);
-  }
+/// Reads a container count that the remaining input can hold (each element
+/// takes at least one byte).
+bool read_count(reader& src, uint32_t& n) noexcept {
+  return src.read_varbyte(n) && n <= src.remaining();
+}
 
-  [[nodiscard]] bool at_end() const noexcept { return pos_ == end_; }
-
-  [[nodiscard]] bool read_u8(uint8_t& x) noexcept {
-    if (pos_ == end_)
-      return false;
-    x = *pos_++;
-    return true;
-  }
-
-  [[nodiscard]] bool read_u64(uint64_t& x) noexcept {
-    if (remaining() < 8)
-      return false;
-    x = v1::read_u64(pos_);
-    pos_ += 8;
-    return true;
-  }
-
-  /// Skips `n` bytes, or fails if fewer remain.
-  [[nodiscard]] bool skip(size_t n) noexcept { return take(n) != nullptr; }
-
-  /// Returns the next `n` bytes and moves past them, or `nullptr` if fewer
-  /// remain.
-  [[nodiscard]] const uint8_t* take(size_t n) noexcept {
-    if (remaining() < n)
-      return nullptr;
-    auto result = pos_;
-    pos_ += n;
-    return result;
-  }
-
-  /// Reads a varbyte exactly as `reader::read_varbyte` does; the common
-  /// one-byte form first.
-  [[nodiscard]] bool read_varbyte(uint32_t& x) noexcept {
-    if (pos_ != end_ && (*pos_ & 0x80) == 0) {
-      x = *pos_++;
-      return true;
-    }
-    reader slow{byte_span{pos_, remaining()}};
-    if (!slow.read_varbyte(x))
-      return false;
-    pos_ += slow.offset();
-    return true;
-  }
-
-  /// Reads a varbyte size that the remaining input can hold, i.e. a
-  /// string length or a container count (each element takes a byte).
-  [[nodiscard]] bool read_size(uint32_t& n) noexcept {
-    return read_varbyte(n) && n <= remaining();
-  }
-
-  /// Reads varbyte length + bytes.
-  [[nodiscard]] bool read_string(std::string_view& x) noexcept {
-    uint32_t len = 0;
-    if (!read_size(len))
-      return false;
-    x = std::string_view{reinterpret_cast<const char*>(pos_), len};
-    pos_ += len;
-    return true;
-  }
-
-  /// Hands the value at the cursor (a set or a table) to the reference
-  /// decoder; `depth` counts its enclosing containers.
-  [[nodiscard]] bool reference_value(data* x, size_t depth) {
-    reader src{byte_span{pos_, remaining()}};
-    decode_error ignored;
-    decoder dec{src, ignored};
-    if (!(x ? dec.value(*x, depth) : dec.skip(depth)))
-      return false;
-    pos_ += src.offset();
-    return true;
-  }
-
-  /// Steps back over the tag just read.
-  void unread_tag() noexcept { --pos_; }
-
-private:
-  const uint8_t* pos_;
-  const uint8_t* end_;
-};
+/// Hands the value at `src` (a set or a table, tag included) to the
+/// reference decoder: to `value` if `x` is set, else to `skip`. `depth`
+/// counts the value's enclosing containers.
+bool reference_value(reader& src, data* x, size_t depth) {
+  decode_error ignored;
+  decoder dec{src, ignored};
+  return x ? dec.value(*x, depth) : dec.skip(depth);
+}
 
 /// Body sizes of the tags whose body has a fixed size and needs no check,
 /// indexed by tag; `variable` marks the others.
@@ -649,7 +580,7 @@ static_assert(static_cast<uint8_t>(tag::string) == 5 &&
 /// bench/codec.cc, against 38 to 62 ns with a switch (its jump table is
 /// sensitive to code layout).
 bool fast_validate(byte_span input) {
-  fast_reader src{input};
+  reader src{input};
   // Elements left to read in each open container; `left[0]` is the root.
   uint32_t left[max_nesting_depth + 1];
   size_t depth = 0;
@@ -661,31 +592,33 @@ bool fast_validate(byte_span input) {
       --depth;
     }
     --left[depth];
+    auto at_tag = src;
     uint8_t raw_tag = 0;
     if (!src.read_u8(raw_tag) || raw_tag > max_tag)
       return false;
     if (auto n = fixed_body_size[raw_tag]; n != variable) {
-      if (!src.skip(n))
+      if (!skip_body(src, n))
         return false;
       continue;
     }
     auto t = static_cast<tag>(raw_tag);
     if (t == tag::string || t == tag::enum_value) {
       std::string_view ignored;
-      if (!src.read_string(ignored))
+      if (!src.read_string_view(ignored))
         return false;
     } else if (t == tag::vector) {
       uint32_t n = 0;
-      if (depth >= max_nesting_depth || !src.read_size(n))
+      if (depth >= max_nesting_depth || !read_count(src, n))
         return false;
       left[++depth] = n;
     } else if (t == tag::port) {
       uint8_t proto = 0;
-      if (!src.skip(2) || !src.read_u8(proto) || proto > max_port_protocol)
+      if (!skip_body(src, 2) || !src.read_u8(proto) ||
+          proto > max_port_protocol)
         return false;
     } else { // set or table
-      src.unread_tag();
-      if (!src.reference_value(nullptr, depth))
+      src = at_tag;
+      if (!reference_value(src, nullptr, depth))
         return false;
     }
   }
@@ -696,7 +629,7 @@ bool fast_validate(byte_span input) {
 /// no `data` is first made `none` and then reassigned.
 class fast_decoder {
 public:
-  explicit fast_decoder(fast_reader& src) noexcept : src_(src) {}
+  explicit fast_decoder(reader& src) noexcept : src_(src) {}
 
   /// Decodes into `x`. @pre `x` holds `none` (a fresh `data`).
   bool value(data& x, size_t depth) { return decode_one(put_into{x}, depth); }
@@ -731,6 +664,7 @@ private:
   /// the `data` that now holds it.
   template <class Put>
   bool decode_one(Put&& put, size_t depth) {
+    auto at_tag = src_;
     uint8_t raw_tag = 0;
     if (!src_.read_u8(raw_tag))
       return false;
@@ -762,57 +696,59 @@ private:
       });
     case tag::string: {
       std::string_view str;
-      if (!src_.read_string(str))
+      if (!src_.read_string_view(str))
         return false;
       put(std::string{str});
       return true;
     }
     case tag::enum_value: {
       std::string_view str;
-      if (!src_.read_string(str))
+      if (!src_.read_string_view(str))
         return false;
       put(enum_value{std::string{str}});
       return true;
     }
     case tag::address: {
-      auto bytes = src_.take(address_size);
-      if (!bytes)
+      byte_span body;
+      if (!src_.read_bytes(address_size, body))
         return false;
       address addr;
-      std::memcpy(addr.bytes().data(), bytes, address_size);
+      std::memcpy(addr.bytes().data(), body.data, address_size);
       put(addr);
       return true;
     }
     case tag::subnet: {
-      auto bytes = src_.take(address_size + 1);
-      if (!bytes)
+      byte_span body;
+      if (!src_.read_bytes(address_size + 1, body))
         return false;
       address net;
-      std::memcpy(net.bytes().data(), bytes, address_size);
+      std::memcpy(net.bytes().data(), body.data, address_size);
       // As upstream, the raw length is not validated (spec: §4.6).
-      put(subnet::unchecked(net, bytes[address_size]));
+      put(subnet::unchecked(net, body.data[address_size]));
       return true;
     }
     case tag::port: {
-      auto bytes = src_.take(3);
-      if (!bytes || bytes[2] > max_port_protocol)
+      byte_span body;
+      if (!src_.read_bytes(3, body))
         return false;
-      put(port{static_cast<uint16_t>(read_u16(bytes)),
-               static_cast<port::protocol>(bytes[2])});
+      if (body.data[2] > max_port_protocol)
+        return false;
+      put(port{static_cast<uint16_t>(read_u16(body.data)),
+               static_cast<port::protocol>(body.data[2])});
       return true;
     }
     case tag::set:
     case tag::table: {
-      src_.unread_tag();
+      src_ = at_tag;
       data x;
-      if (!src_.reference_value(&x, depth))
+      if (!reference_value(src_, &x, depth))
         return false;
       put(std::move(x));
       return true;
     }
     case tag::vector: {
       uint32_t n = 0;
-      if (depth >= max_nesting_depth || !src_.read_size(n))
+      if (depth >= max_nesting_depth || !read_count(src_, n))
         return false;
       auto& xs = *get_if<vector>(&put(vector{}));
       xs.reserve(std::min(size_t{n}, max_initial_reserve));
@@ -834,7 +770,7 @@ private:
     return true;
   }
 
-  fast_reader& src_;
+  reader& src_;
 };
 
 } // namespace
@@ -875,7 +811,7 @@ byte_buffer encode(const data& x) {
 
 bool decode(byte_span input, data& x, decode_error& err) {
   {
-    fast_reader src{input};
+    reader src{input};
     fast_decoder dec{src};
     data result;
     if (dec.value(result, 0) && src.at_end()) {
