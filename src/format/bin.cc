@@ -810,14 +810,17 @@ byte_buffer encode(const data& x) {
 }
 
 bool decode(byte_span input, data& x, decode_error& err) {
-  {
-    reader src{input};
-    fast_decoder dec{src};
-    data result;
-    if (dec.value(result, 0) && src.at_end()) {
-      x = std::move(result);
+  reader src{input};
+  fast_decoder dec{src};
+  if (x.get_type() == data::type::none) {
+    // The common case (a message's value is decoded once, into nil):
+    // decode in place, and put nil back if that fails.
+    if (dec.value(x, 0) && src.at_end())
       return true;
-    }
+    x = data{};
+  } else if (data result; dec.value(result, 0) && src.at_end()) {
+    x = std::move(result);
+    return true;
   }
   return detail::decode_reference(input, x, err);
 }

@@ -423,6 +423,22 @@ TEST_CASE("decode leaves the target untouched on failure", "[format][bin]") {
   CHECK(x == data{"keep"s});
 }
 
+TEST_CASE("decode into nil leaves nil on failure", "[format][bin]") {
+  // nil targets are decoded in place: a vector whose second element is cut
+  // short fails after the first element was built.
+  data x;
+  bin::decode_error err;
+  auto bytes = from_hex("0e02"               // vector of 2
+                        "020000000000000001" // count 1
+                        "05056162");         // string of 5, 2 bytes left
+  CHECK_FALSE(bin::decode(bytes, x, err));
+  CHECK(x == data{});
+  CHECK(err.reason.rfind("failed to parse data", 0) == 0);
+  // And a good value still decodes into the same target afterwards.
+  REQUIRE(bin::decode(from_hex("020000000000000007"), x, err));
+  CHECK(x == data{count{7}});
+}
+
 TEST_CASE("decode_value stops after one value", "[format][bin]") {
   auto bytes = from_hex("02000000000000002a0502686900");
   bin::reader src{bytes};
