@@ -63,38 +63,68 @@ inline constexpr size_t max_nesting_depth = 128;
 /// A varbyte carries at most 32 bits, i.e. at most 5 bytes (spec: §4.2).
 inline constexpr size_t max_varbyte_size = 5;
 
+/// Whether this machine stores integers least significant byte first.
+inline constexpr bool is_little_endian =
+    __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__;
+
 // -- primitive encoders (big-endian, spec: §4.2) ------------------------------
 
+/// Store big-endian integers at `p`. @pre room for them.
+inline void store_u16(uint16_t x, uint8_t* p) noexcept {
+  p[0] = static_cast<uint8_t>(x >> 8);
+  p[1] = static_cast<uint8_t>(x);
+}
+
+inline void store_u32(uint32_t x, uint8_t* p) noexcept {
+  p[0] = static_cast<uint8_t>(x >> 24);
+  p[1] = static_cast<uint8_t>(x >> 16);
+  p[2] = static_cast<uint8_t>(x >> 8);
+  p[3] = static_cast<uint8_t>(x);
+}
+
+inline void store_u64(uint64_t x, uint8_t* p) noexcept {
+  // One byte swap and one store (GCC does not fuse a byte-wise loop).
+  if constexpr (is_little_endian)
+    x = __builtin_bswap64(x);
+  std::memcpy(p, &x, sizeof(x));
+}
+
+/// Stores an unsigned LEB128 "varbyte" of at most 32 bits at `p` (at most
+/// `max_varbyte_size` bytes) and returns its end.
+inline uint8_t* store_varbyte(uint32_t x, uint8_t* p) noexcept {
+  for (; x > 0x7f; x >>= 7)
+    *p++ = static_cast<uint8_t>((x & 0x7f) | 0x80);
+  *p++ = static_cast<uint8_t>(x);
+  return p;
+}
+
+/// Append big-endian integers to `out`.
 inline void write_u8(uint8_t x, byte_buffer& out) {
   out.push_back(x);
 }
 
 inline void write_u16(uint16_t x, byte_buffer& out) {
-  uint8_t bytes[] = {static_cast<uint8_t>(x >> 8), static_cast<uint8_t>(x)};
+  uint8_t bytes[2];
+  store_u16(x, bytes);
   out.insert(out.end(), bytes, bytes + sizeof(bytes));
 }
 
 inline void write_u32(uint32_t x, byte_buffer& out) {
-  uint8_t bytes[] = {static_cast<uint8_t>(x >> 24),
-                     static_cast<uint8_t>(x >> 16),
-                     static_cast<uint8_t>(x >> 8), static_cast<uint8_t>(x)};
+  uint8_t bytes[4];
+  store_u32(x, bytes);
   out.insert(out.end(), bytes, bytes + sizeof(bytes));
 }
 
 inline void write_u64(uint64_t x, byte_buffer& out) {
   uint8_t bytes[8];
-  for (int i = 0; i < 8; ++i)
-    bytes[i] = static_cast<uint8_t>(x >> (56 - 8 * i));
+  store_u64(x, bytes);
   out.insert(out.end(), bytes, bytes + sizeof(bytes));
 }
 
-/// Writes an unsigned LEB128 "varbyte" of at most 32 bits.
+/// Appends an unsigned LEB128 "varbyte" of at most 32 bits.
 inline void write_varbyte(uint32_t x, byte_buffer& out) {
-  while (x > 0x7f) {
-    out.push_back(static_cast<uint8_t>((x & 0x7f) | 0x80));
-    x >>= 7;
-  }
-  out.push_back(static_cast<uint8_t>(x));
+  uint8_t bytes[max_varbyte_size];
+  out.insert(out.end(), bytes, store_varbyte(x, bytes));
 }
 
 /// Writes varbyte length + raw bytes. @pre `str.size() < 2^32`
@@ -104,10 +134,6 @@ inline void write_string(std::string_view str, byte_buffer& out) {
 }
 
 // -- primitive decoders -------------------------------------------------------
-
-/// Whether this machine stores integers least significant byte first.
-inline constexpr bool is_little_endian =
-    __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__;
 
 /// Reads big-endian integers from a span. @pre enough bytes remain.
 inline uint16_t read_u16(const uint8_t* p) noexcept {

@@ -34,10 +34,9 @@ uint8_t* put_header(const endpoint_id& sender, const endpoint_id& receiver,
   std::memcpy(p, receiver.bytes().data(), endpoint_id::num_bytes);
   p += endpoint_id::num_bytes;
   *p++ = static_cast<uint8_t>(type);
-  *p++ = static_cast<uint8_t>(ttl >> 8);
-  *p++ = static_cast<uint8_t>(ttl);
-  *p++ = static_cast<uint8_t>(topic.size() >> 8);
-  *p++ = static_cast<uint8_t>(topic.size());
+  bin::store_u16(ttl, p);
+  bin::store_u16(static_cast<uint16_t>(topic.size()), p + 2);
+  p += 4;
   if (!topic.empty())
     std::memcpy(p, topic.data(), topic.size());
   return p + topic.size();
@@ -117,10 +116,7 @@ void write_envelope(const endpoint_id& sender, const endpoint_id& receiver,
   out.resize(old_size + frame_header_size + length);
   auto p = out.data() + old_size;
   // spec: upstream-broker.md §4.1 (u32 big-endian length prefix).
-  p[0] = static_cast<uint8_t>(length >> 24);
-  p[1] = static_cast<uint8_t>(length >> 16);
-  p[2] = static_cast<uint8_t>(length >> 8);
-  p[3] = static_cast<uint8_t>(length);
+  bin::store_u32(static_cast<uint32_t>(length), p);
   p = put_header(sender, receiver, type, ttl, topic, p + frame_header_size);
   if (!payload.empty())
     std::memcpy(p, payload.data, payload.size);
@@ -221,8 +217,7 @@ bool parse_routing_update(byte_span payload, filter_type& out,
 bye_payload make_bye_payload(uint64_t id) noexcept {
   bye_payload result{};
   std::memcpy(result.data(), bye_prefix.data(), bye_prefix.size());
-  for (size_t i = 0; i < 8; ++i)
-    result[bye_prefix.size() + i] = static_cast<uint8_t>(id >> (56 - 8 * i));
+  bin::store_u64(id, result.data() + bye_prefix.size());
   return result;
 }
 

@@ -61,11 +61,7 @@ void end_frame(byte_buffer& out, size_t start) {
   assert(start + frame_header_size <= out.size());
   auto length = out.size() - start - frame_header_size;
   assert(length <= max_encodable_frame_size);
-  auto* p = out.data() + start;
-  p[0] = static_cast<uint8_t>(length >> 24);
-  p[1] = static_cast<uint8_t>(length >> 16);
-  p[2] = static_cast<uint8_t>(length >> 8);
-  p[3] = static_cast<uint8_t>(length);
+  bin::store_u32(static_cast<uint32_t>(length), out.data() + start);
 }
 
 } // namespace broker::wire
