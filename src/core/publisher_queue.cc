@@ -1,5 +1,6 @@
 #include "core/publisher_queue.hh"
 
+#include "core/spin_lock.hh"
 #include "format/bin.hh"
 
 #include <sys/eventfd.h>
@@ -70,7 +71,7 @@ bool publisher_queue::push(const data* first, const data* last) {
   while (next < sizes.size()) {
     bool notify = false;
     {
-      std::unique_lock guard{mtx_};
+      auto guard = lock_spinning(mtx_);
       if (queued_locked() >= capacity_ && !closed_) {
         // Full: sleep until half of it is free (one wake-up per half
         // queue, not one per pulled batch).
@@ -103,7 +104,7 @@ bool publisher_queue::push(const data* first, const data* last) {
 
 encoded_batch publisher_queue::pull(size_t n) {
   encoded_batch result;
-  std::unique_lock guard{mtx_};
+  auto guard = lock_spinning(mtx_);
   auto count = std::min(n, queued_locked());
   if (count == 0) {
     core_notified_ = false;

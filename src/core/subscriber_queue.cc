@@ -1,5 +1,7 @@
 #include "core/subscriber_queue.hh"
 
+#include "core/spin_lock.hh"
+
 #include <sys/eventfd.h>
 #include <unistd.h>
 
@@ -51,7 +53,7 @@ void subscriber_queue::update_fd_locked() {
 }
 
 size_t subscriber_queue::push(data_message* first, data_message* last) {
-  std::unique_lock guard{mtx_};
+  auto guard = lock_spinning(mtx_);
   if (closed_)
     return static_cast<size_t>(last - first);
   auto was_empty = items_.empty();
@@ -130,7 +132,7 @@ std::optional<data_message> subscriber_queue::pop() {
 
 std::optional<data_message>
 subscriber_queue::pop_until(std::chrono::steady_clock::time_point deadline) {
-  std::unique_lock guard{mtx_};
+  auto guard = lock_spinning(mtx_);
   if (!wait_locked(guard, deadline) || items_.empty())
     return std::nullopt;
   auto result = std::move(items_.front());
@@ -143,7 +145,7 @@ subscriber_queue::pop_until(std::chrono::steady_clock::time_point deadline) {
 void subscriber_queue::pop_n(size_t n,
                              std::chrono::steady_clock::time_point deadline,
                              std::vector<data_message>& out) {
-  std::unique_lock guard{mtx_};
+  auto guard = lock_spinning(mtx_);
   size_t got = 0;
   while (got < n) {
     if (!wait_locked(guard, deadline) || items_.empty())
