@@ -6,6 +6,7 @@
 #include "broker/configuration.hh"
 #include "broker/convert.hh"
 #include "broker/data.hh"
+#include "broker/data_view.hh"
 #include "broker/endpoint.hh"
 #include "broker/endpoint_id.hh"
 #include "broker/endpoint_info.hh"

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "broker/data.hh"
+#include "broker/data_view.hh"
 #include "broker/intrusive_ptr.hh"
 #include "broker/topic.hh"
 
@@ -84,6 +85,14 @@ public:
 
   /// Returns the size of the wire form. @pre `has_encoded()`
   [[nodiscard]] size_t encoded_size() const noexcept { return size_; }
+
+  /// Returns a view of the wire form, which reads single fields without
+  /// decoding the whole value (and without allocating). Valid while this
+  /// envelope is alive. @pre `has_encoded()`
+  [[nodiscard]] data_view encoded_view() const noexcept {
+    auto first = encoded_data();
+    return data_view{first, first + size_};
+  }
 
   /// Returns whether exactly one reference exists.
   [[nodiscard]] bool unique() const noexcept {

@@ -98,6 +98,10 @@ TEST_CASE("publish reaches matching subscribers of a peer by prefix",
   CHECK(get_topic(got[0]) == topic{"/foo/bar"});
   CHECK(get_data(got[0]) == data{count{1}});
   CHECK(get_topic(got[1]) == topic{"/foobar"});
+  // A received message keeps its wire form, readable through a view.
+  REQUIRE(got[1]->has_encoded());
+  CHECK(got[1]->encoded_view().as_count() == count{2});
+  CHECK(got[1]->encoded_view().to_data() == get_data(got[1]));
   CHECK_FALSE(foo.get(200ms));
   // The "" subscriber sees everything the peer sends to b.
   CHECK(all.get(4, 5s).size() == 4);

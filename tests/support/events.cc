@@ -27,4 +27,18 @@ std::optional<uint64_t> event_number(const data& x) {
   return std::nullopt;
 }
 
+std::optional<uint64_t> event_number(const data_view& x) {
+  // The layout of the `data` overload: [1, 1, [name, [n, payload]]].
+  auto msg = x.as_vector();
+  if (!msg || msg->size() != 3)
+    return std::nullopt;
+  auto content = (*msg)[2].as_vector();
+  if (!content || content->size() < 2)
+    return std::nullopt;
+  auto args = (*content)[1].as_vector();
+  if (!args || args->empty())
+    return std::nullopt;
+  return (*args->begin()).as_count();
+}
+
 } // namespace broker::test

@@ -1,0 +1,297 @@
+#include "broker/data_view.hh"
+
+#include "format/bin.hh"
+
+#include <cstring>
+
+namespace broker {
+
+namespace bin = format::bin::v1;
+
+namespace {
+
+/// Wire tags equal the alternative indexes of `data` (spec:
+/// upstream-broker.md §4.6).
+using tag = data::type;
+
+constexpr uint8_t max_tag = static_cast<uint8_t>(tag::vector);
+
+// Body sizes of the fixed-size types (spec: §4.6).
+constexpr size_t boolean_size = 1;
+constexpr size_t u64_size = 8;
+constexpr size_t address_size = std::tuple_size_v<address::byte_array>;
+constexpr size_t subnet_size = address_size + 1;
+constexpr size_t port_size = 3;
+
+/// Largest port protocol value (icmp, spec: §4.6).
+constexpr uint8_t max_port_protocol =
+    static_cast<uint8_t>(port::protocol::icmp);
+
+size_t remaining(const uint8_t* pos, const uint8_t* end) noexcept {
+  return static_cast<size_t>(end - pos);
+}
+
+/// Returns the end of the value at `pos`, or `nullptr` if `[pos, end)` does
+/// not start with a well-formed one. `depth` counts the enclosing
+/// containers; deeper than the decoder's limit is malformed too (and bounds
+/// the recursion).
+const uint8_t* skip_value(const uint8_t* pos, const uint8_t* end,
+                          size_t depth) noexcept {
+  if (pos == nullptr || pos == end)
+    return nullptr;
+  auto raw_tag = *pos++;
+  auto fixed = [&](size_t n) -> const uint8_t* {
+    return remaining(pos, end) >= n ? pos + n : nullptr;
+  };
+  switch (static_cast<tag>(raw_tag)) {
+  case tag::none:
+    return pos;
+  case tag::boolean:
+    return fixed(boolean_size);
+  case tag::count:
+  case tag::integer:
+  case tag::real:
+  case tag::timestamp:
+  case tag::timespan:
+    return fixed(u64_size);
+  case tag::address:
+    return fixed(address_size);
+  case tag::subnet:
+    return fixed(subnet_size);
+  case tag::port:
+    return fixed(port_size);
+  case tag::string:
+  case tag::enum_value: {
+    bin::reader src{bin::byte_span{pos, remaining(pos, end)}};
+    std::string_view ignored;
+    return src.read_string_view(ignored) ? src.position() : nullptr;
+  }
+  case tag::set:
+  case tag::table:
+  case tag::vector: {
+    if (depth >= bin::max_nesting_depth)
+      return nullptr;
+    bin::reader src{bin::byte_span{pos, remaining(pos, end)}};
+    uint32_t size = 0;
+    if (!src.read_varbyte(size))
+      return nullptr;
+    uint64_t values = static_cast<tag>(raw_tag) == tag::table
+                          ? uint64_t{size} * 2
+                          : uint64_t{size};
+    pos = src.position();
+    for (uint64_t i = 0; i < values && pos != nullptr; ++i)
+      pos = skip_value(pos, end, depth + 1);
+    return pos;
+  }
+  }
+  return nullptr; // an invalid tag
+}
+
+/// Returns the end of the value at `pos` (see `skip_value`).
+const uint8_t* skip_element(const uint8_t* pos, const uint8_t* end) noexcept {
+  return skip_value(pos, end, 0);
+}
+
+} // namespace
+
+// -- data_view ----------------------------------------------------------------
+
+data::type data_view::type() const noexcept {
+  if (pos_ == nullptr || pos_ == end_ || *pos_ > max_tag)
+    return data::type::none;
+  return static_cast<data::type>(*pos_);
+}
+
+namespace {
+
+/// Returns the body of the value at `[pos, end)` if its tag is `t` and at
+/// least `n` bytes follow the tag, otherwise `nullptr`.
+const uint8_t* fixed_body(const uint8_t* pos, const uint8_t* end, tag t,
+                          size_t n) noexcept {
+  if (pos == nullptr || pos == end || *pos != static_cast<uint8_t>(t) ||
+      remaining(pos + 1, end) < n)
+    return nullptr;
+  return pos + 1;
+}
+
+/// Reads the string body of the value at `[pos, end)` if its tag is `t`.
+std::optional<std::string_view>
+string_body(const uint8_t* pos, const uint8_t* end, tag t) noexcept {
+  if (pos == nullptr || pos == end || *pos != static_cast<uint8_t>(t))
+    return std::nullopt;
+  bin::reader src{bin::byte_span{pos + 1, remaining(pos + 1, end)}};
+  std::string_view result;
+  if (!src.read_string_view(result))
+    return std::nullopt;
+  return result;
+}
+
+} // namespace
+
+std::optional<boolean> data_view::as_boolean() const noexcept {
+  if (auto body = fixed_body(pos_, end_, tag::boolean, boolean_size))
+    return *body != 0; // spec: §4.2: any non-zero byte is true
+  return std::nullopt;
+}
+
+std::optional<count> data_view::as_count() const noexcept {
+  if (auto body = fixed_body(pos_, end_, tag::count, u64_size))
+    return bin::read_u64(body);
+  return std::nullopt;
+}
+
+std::optional<integer> data_view::as_integer() const noexcept {
+  if (auto body = fixed_body(pos_, end_, tag::integer, u64_size))
+    return static_cast<integer>(bin::read_u64(body));
+  return std::nullopt;
+}
+
+std::optional<real> data_view::as_real() const noexcept {
+  if (auto body = fixed_body(pos_, end_, tag::real, u64_size))
+    return bin::unpack_real(bin::read_u64(body));
+  return std::nullopt;
+}
+
+std::optional<address> data_view::as_address() const noexcept {
+  auto body = fixed_body(pos_, end_, tag::address, address_size);
+  if (!body)
+    return std::nullopt;
+  address::byte_array bytes;
+  std::memcpy(bytes.data(), body, address_size);
+  return address{bytes};
+}
+
+std::optional<subnet> data_view::as_subnet() const noexcept {
+  auto body = fixed_body(pos_, end_, tag::subnet, subnet_size);
+  if (!body)
+    return std::nullopt;
+  address::byte_array bytes;
+  std::memcpy(bytes.data(), body, address_size);
+  // As the decoder: the raw length is not validated (spec: §4.6).
+  return subnet::unchecked(address{bytes}, body[address_size]);
+}
+
+std::optional<port> data_view::as_port() const noexcept {
+  auto body = fixed_body(pos_, end_, tag::port, port_size);
+  if (!body || body[2] > max_port_protocol)
+    return std::nullopt;
+  return port{bin::read_u16(body), static_cast<port::protocol>(body[2])};
+}
+
+std::optional<timestamp> data_view::as_timestamp() const noexcept {
+  if (auto body = fixed_body(pos_, end_, tag::timestamp, u64_size))
+    return timestamp{timespan{static_cast<int64_t>(bin::read_u64(body))}};
+  return std::nullopt;
+}
+
+std::optional<timespan> data_view::as_timespan() const noexcept {
+  if (auto body = fixed_body(pos_, end_, tag::timespan, u64_size))
+    return timespan{static_cast<int64_t>(bin::read_u64(body))};
+  return std::nullopt;
+}
+
+std::optional<std::string_view> data_view::as_string() const noexcept {
+  return string_body(pos_, end_, tag::string);
+}
+
+std::optional<std::string_view> data_view::as_enum_name() const noexcept {
+  return string_body(pos_, end_, tag::enum_value);
+}
+
+bool data_view::container(data::type t, uint32_t& n,
+                          const uint8_t*& first) const noexcept {
+  if (pos_ == nullptr || pos_ == end_ || *pos_ != static_cast<uint8_t>(t))
+    return false;
+  bin::reader src{bin::byte_span{pos_ + 1, remaining(pos_ + 1, end_)}};
+  if (!src.read_varbyte(n))
+    return false;
+  first = src.position();
+  return true;
+}
+
+std::optional<data_view_list> data_view::as_vector() const noexcept {
+  uint32_t n = 0;
+  const uint8_t* first = nullptr;
+  if (!container(tag::vector, n, first))
+    return std::nullopt;
+  return data_view_list{first, end_, n};
+}
+
+std::optional<data_view_list> data_view::as_set() const noexcept {
+  uint32_t n = 0;
+  const uint8_t* first = nullptr;
+  if (!container(tag::set, n, first))
+    return std::nullopt;
+  return data_view_list{first, end_, n};
+}
+
+std::optional<data_view_table> data_view::as_table() const noexcept {
+  uint32_t n = 0;
+  const uint8_t* first = nullptr;
+  if (!container(tag::table, n, first))
+    return std::nullopt;
+  return data_view_table{first, end_, n};
+}
+
+const uint8_t* data_view::value_end() const noexcept {
+  return skip_element(pos_, end_);
+}
+
+data data_view::to_data() const {
+  auto last = value_end();
+  data result;
+  bin::decode_error err;
+  if (!last ||
+      !bin::decode(bin::byte_span{pos_, remaining(pos_, last)}, result, err))
+    return data{};
+  return result;
+}
+
+// -- data_view_list -----------------------------------------------------------
+
+data_view_list::iterator& data_view_list::iterator::operator++() noexcept {
+  if (left_ == 0)
+    return *this;
+  if (--left_ > 0) {
+    // No element starts at the end of the bytes.
+    pos_ = skip_element(pos_, end_);
+    if (pos_ == nullptr || pos_ == end_)
+      left_ = 0;
+  }
+  return *this;
+}
+
+data_view data_view_list::operator[](size_t i) const noexcept {
+  if (i >= size_)
+    return data_view{};
+  auto pos = first_;
+  for (size_t j = 0; j < i && pos != nullptr; ++j)
+    pos = skip_element(pos, end_);
+  return pos ? data_view{pos, end_} : data_view{};
+}
+
+// -- data_view_table ----------------------------------------------------------
+
+data_view_table::iterator::iterator(const uint8_t* pos, const uint8_t* end,
+                                    uint32_t left) noexcept
+    : pos_(pos), end_(end), left_(left) {
+  if (left_ > 0) {
+    value_ = skip_element(pos_, end_);
+    if (value_ == nullptr || value_ == end_)
+      left_ = 0;
+  }
+}
+
+data_view_table::iterator& data_view_table::iterator::operator++() noexcept {
+  if (left_ == 0)
+    return *this;
+  if (--left_ > 0) {
+    pos_ = skip_element(value_, end_);
+    value_ = pos_ ? skip_element(pos_, end_) : nullptr;
+    if (value_ == nullptr || value_ == end_)
+      left_ = 0;
+  }
+  return *this;
+}
+
+} // namespace broker
