@@ -1308,25 +1308,12 @@ caf::behavior core_actor(caf::stateful_actor<core_state>* self,
   self->set_error_handler([](caf::scheduled_actor*, caf::error&) {});
   self->set_down_handler([](caf::scheduled_actor*, caf::down_msg&) {});
   return {
-      // -- I/O and peerings --
-      [self](accepted_msg& msg) {
-        self->state.on_accepted(std::move(msg.stream));
-      },
-      [self](dial_result_msg& msg) { self->state.on_dial_result(msg); },
-      [self](check_peer_msg& msg) { self->state.on_check_peer(msg); },
-      [self](handshake_done_msg& msg) { self->state.on_handshake_done(msg); },
-      [self](handshake_failed_msg& msg) {
-        self->state.on_handshake_failed(msg);
-      },
+      // -- the data path, first: CAF tries the handlers in this order --
       [self](inbound_batch_msg& msg) {
         self->state.on_inbound(msg.peer, msg.msgs);
       },
-      [self](peer_malformed_msg& msg) { self->state.on_peer_malformed(msg); },
-      [self](peer_filter_msg& msg) {
-        auto& peers = self->state.peers;
-        if (auto i = peers.find(msg.peer); i != peers.end())
-          i->second.filter = std::move(msg.filter);
-      },
+      [self](publish_msg& msg) { self->state.on_publish(msg.msgs); },
+      [self](publisher_ready_msg& msg) { self->state.pull_publisher(msg.id); },
       [self](peer_credit_msg& msg) {
         auto& st = self->state;
         if (auto i = st.peers.find(msg.peer); i != st.peers.end()) {
@@ -1338,6 +1325,25 @@ caf::behavior core_actor(caf::stateful_actor<core_state>* self,
                                       st.cfg->web_socket_buffer_size);
           st.resume_publishers();
         }
+      },
+      [self](subscriber_space_msg& msg) {
+        self->state.on_subscriber_space(msg.id);
+      },
+      // -- I/O and peerings --
+      [self](accepted_msg& msg) {
+        self->state.on_accepted(std::move(msg.stream));
+      },
+      [self](dial_result_msg& msg) { self->state.on_dial_result(msg); },
+      [self](check_peer_msg& msg) { self->state.on_check_peer(msg); },
+      [self](handshake_done_msg& msg) { self->state.on_handshake_done(msg); },
+      [self](handshake_failed_msg& msg) {
+        self->state.on_handshake_failed(msg);
+      },
+      [self](peer_malformed_msg& msg) { self->state.on_peer_malformed(msg); },
+      [self](peer_filter_msg& msg) {
+        auto& peers = self->state.peers;
+        if (auto i = peers.find(msg.peer); i != peers.end())
+          i->second.filter = std::move(msg.filter);
       },
       [self](peer_stall_msg& msg) {
         auto& st = self->state;
@@ -1360,7 +1366,6 @@ caf::behavior core_actor(caf::stateful_actor<core_state>* self,
         }
         fulfill(msg.done);
       },
-      [self](publisher_ready_msg& msg) { self->state.pull_publisher(msg.id); },
       [self](remove_publisher_msg& msg) {
         auto& st = self->state;
         if (auto i = st.publishers.find(msg.id); i != st.publishers.end()) {
@@ -1445,16 +1450,12 @@ caf::behavior core_actor(caf::stateful_actor<core_state>* self,
           st.release_acks();
         }
       },
-      [self](subscriber_space_msg& msg) {
-        self->state.on_subscriber_space(msg.id);
-      },
       [self](forward_msg& msg) {
         auto& st = self->state;
         st.forwarded.insert(st.forwarded.end(), msg.topics.begin(),
                             msg.topics.end());
         st.update_filter();
       },
-      [self](publish_msg& msg) { self->state.on_publish(msg.msgs); },
       [self](shutdown_msg& msg) {
         self->state.on_shutdown(std::move(msg.done));
       },

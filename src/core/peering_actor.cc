@@ -628,11 +628,13 @@ caf::behavior peering_actor(caf::stateful_actor<peering_state>* self,
                             peering_args args) {
   self->state.start(args);
   return {
+      // The data path first: CAF tries the handlers in this order.
       [self](stream_data_msg& msg) {
         self->state.on_chunk(std::move(msg.chunk), msg.size);
       },
       [self](inbound_ack_msg) { self->state.on_ack(); },
       [self](stream_sent_msg& msg) { self->state.on_sent(msg.bytes); },
+      [self](outbound_batch_msg& msg) { self->state.on_outbound(msg.msgs); },
       [self](stream_closed_msg& msg) { self->state.on_closed(msg.reason); },
       [self](verdict_msg& msg) {
         auto& st = self->state;
@@ -656,7 +658,6 @@ caf::behavior peering_actor(caf::stateful_actor<peering_state>* self,
         if (st.ph == phase::handshake) // the machine must fail; make sure
           st.fail_handshake(ec::peer_timeout, "handshake timed out", false);
       },
-      [self](outbound_batch_msg& msg) { self->state.on_outbound(msg.msgs); },
       [self](announce_filter_msg& msg) { self->state.announce(msg.filter); },
       [self](heartbeat_tick_msg) { self->state.on_tick(); },
       [self](bye_msg) { self->state.start_bye(); },
