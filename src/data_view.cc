@@ -198,39 +198,27 @@ std::optional<std::string_view> data_view::as_enum_name() const noexcept {
   return string_body(pos_, end_, tag::enum_value);
 }
 
-bool data_view::container(data::type t, uint32_t& n,
-                          const uint8_t*& first) const noexcept {
+template <class Range>
+std::optional<Range> data_view::container(data::type t) const noexcept {
   if (pos_ == nullptr || pos_ == end_ || *pos_ != static_cast<uint8_t>(t))
-    return false;
+    return std::nullopt;
   bin::reader src{bin::byte_span{pos_ + 1, remaining(pos_ + 1, end_)}};
-  if (!src.read_varbyte(n))
-    return false;
-  first = src.position();
-  return true;
+  uint32_t size = 0;
+  if (!src.read_varbyte(size))
+    return std::nullopt;
+  return Range{src.position(), end_, size};
 }
 
 std::optional<data_view_list> data_view::as_vector() const noexcept {
-  uint32_t n = 0;
-  const uint8_t* first = nullptr;
-  if (!container(tag::vector, n, first))
-    return std::nullopt;
-  return data_view_list{first, end_, n};
+  return container<data_view_list>(tag::vector);
 }
 
 std::optional<data_view_list> data_view::as_set() const noexcept {
-  uint32_t n = 0;
-  const uint8_t* first = nullptr;
-  if (!container(tag::set, n, first))
-    return std::nullopt;
-  return data_view_list{first, end_, n};
+  return container<data_view_list>(tag::set);
 }
 
 std::optional<data_view_table> data_view::as_table() const noexcept {
-  uint32_t n = 0;
-  const uint8_t* first = nullptr;
-  if (!container(tag::table, n, first))
-    return std::nullopt;
-  return data_view_table{first, end_, n};
+  return container<data_view_table>(tag::table);
 }
 
 const uint8_t* data_view::value_end() const noexcept {
@@ -274,7 +262,7 @@ data_view data_view_list::operator[](size_t i) const noexcept {
 
 data_view_table::iterator::iterator(const uint8_t* pos, const uint8_t* end,
                                     uint32_t left) noexcept
-    : pos_(pos), end_(end), left_(left) {
+    : view_iterator_base(left), pos_(pos), end_(end) {
   if (left_ > 0) {
     value_ = skip_element(pos_, end_);
     if (value_ == nullptr || value_ == end_)

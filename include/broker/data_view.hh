@@ -18,6 +18,45 @@ namespace broker {
 class data_view_list;
 class data_view_table;
 
+namespace detail {
+
+/// What the range iterators of `data_view` share: post-increment, and
+/// equality by the number of items left (so an iterator that reached the
+/// end of its range, or a malformed item, equals `end()`). Compare only
+/// iterators of one range.
+template <class Derived>
+class view_iterator_base {
+public:
+  Derived operator++(int) noexcept {
+    auto result = derived();
+    ++derived();
+    return result;
+  }
+
+  friend bool operator==(const Derived& x, const Derived& y) noexcept {
+    return x.left() == y.left();
+  }
+
+  friend bool operator!=(const Derived& x, const Derived& y) noexcept {
+    return !(x == y);
+  }
+
+protected:
+  view_iterator_base() noexcept = default;
+
+  explicit view_iterator_base(uint32_t left) noexcept : left_(left) {}
+
+  [[nodiscard]] uint32_t left() const noexcept { return left_; }
+
+  /// Items from here to the end of the range.
+  uint32_t left_ = 0;
+
+private:
+  Derived& derived() noexcept { return static_cast<Derived&>(*this); }
+};
+
+} // namespace detail
+
 /// A read-only view of one value in the binary wire format (spec:
 /// upstream-broker.md §4.6), as a received message carries it: reads single
 /// fields (an event's name, one argument) without decoding the whole value
@@ -88,10 +127,10 @@ private:
   /// included).
   [[nodiscard]] const uint8_t* value_end() const noexcept;
 
-  /// Reads the header of a container with tag `t`: on success, sets `n` to
-  /// its size and `first` to its first element.
-  [[nodiscard]] bool container(data::type t, uint32_t& n,
-                               const uint8_t*& first) const noexcept;
+  /// Returns the elements (or entries) of a container with tag `t`, or
+  /// `std::nullopt` if the value has another tag or its size is cut short.
+  template <class Range>
+  [[nodiscard]] std::optional<Range> container(data::type t) const noexcept;
 
   const uint8_t* pos_ = nullptr;
   const uint8_t* end_ = nullptr;
@@ -104,7 +143,7 @@ private:
 class data_view_list {
 public:
   /// Visits the elements in wire order; each step skips one element.
-  class iterator {
+  class iterator : public detail::view_iterator_base<iterator> {
   public:
     using iterator_category = std::forward_iterator_tag;
     using value_type = data_view;
@@ -121,30 +160,16 @@ public:
     /// Moves to the next element; a malformed element ends the range.
     iterator& operator++() noexcept;
 
-    iterator operator++(int) noexcept {
-      auto result = *this;
-      ++*this;
-      return result;
-    }
-
-    friend bool operator==(const iterator& x, const iterator& y) noexcept {
-      return x.left_ == y.left_;
-    }
-
-    friend bool operator!=(const iterator& x, const iterator& y) noexcept {
-      return !(x == y);
-    }
+    using view_iterator_base::operator++; // it++
 
   private:
     friend class data_view_list;
 
     iterator(const uint8_t* pos, const uint8_t* end, uint32_t left) noexcept
-        : pos_(pos), end_(end), left_(left) {}
+        : view_iterator_base(left), pos_(pos), end_(end) {}
 
     const uint8_t* pos_ = nullptr;
     const uint8_t* end_ = nullptr;
-    /// Elements from here to the end of the range.
-    uint32_t left_ = 0;
   };
 
   /// Returns the number of elements the container claims.
@@ -182,7 +207,7 @@ private:
 class data_view_table {
 public:
   /// Visits the entries in wire order; each step skips a key and a value.
-  class iterator {
+  class iterator : public detail::view_iterator_base<iterator> {
   public:
     using iterator_category = std::forward_iterator_tag;
     using value_type = std::pair<data_view, data_view>;
@@ -199,19 +224,7 @@ public:
     /// Moves to the next entry; a malformed entry ends the range.
     iterator& operator++() noexcept;
 
-    iterator operator++(int) noexcept {
-      auto result = *this;
-      ++*this;
-      return result;
-    }
-
-    friend bool operator==(const iterator& x, const iterator& y) noexcept {
-      return x.left_ == y.left_;
-    }
-
-    friend bool operator!=(const iterator& x, const iterator& y) noexcept {
-      return !(x == y);
-    }
+    using view_iterator_base::operator++; // it++
 
   private:
     friend class data_view_table;
@@ -223,7 +236,6 @@ public:
     /// Where the current entry's value starts.
     const uint8_t* value_ = nullptr;
     const uint8_t* end_ = nullptr;
-    uint32_t left_ = 0;
   };
 
   /// Returns the number of entries the table claims.

@@ -1,6 +1,7 @@
 #include "format/json.hh"
 
 #include "format/bin.hh"
+#include "support/random_values.hh"
 #include "support/vector_values.hh"
 #include "support/vectors.hh"
 
@@ -852,99 +853,59 @@ namespace {
 /// Random values of every type that JSON can carry exactly: timestamps at
 /// millisecond precision, subnets built by the model (valid lengths), all
 /// finite reals (subnormals included), arbitrary bytes in strings.
-class json_value_generator {
+class json_value_generator : public broker::test::value_generator {
 public:
-  explicit json_value_generator(uint64_t seed) : rng_(seed) {}
+  using value_generator::value_generator;
 
-  data next(size_t depth = 0) {
-    constexpr size_t max_depth = 4;
-    constexpr uint32_t num_scalar_types = 12;
-    constexpr uint32_t num_types = 15;
-    switch (pick(depth < max_depth ? num_types : num_scalar_types)) {
-    case 0:
-      return nil;
-    case 1:
-      return pick(2) == 1;
-    case 2:
-      return count{rng_() >> pick(64)};
-    case 3:
-      return static_cast<integer>(rng_()) >> pick(64);
-    case 4:
-      return finite_real();
-    case 5:
-      return random_string();
-    case 6:
-      return random_address();
-    case 7:
-      return subnet{random_address(), static_cast<uint8_t>(pick(129))};
-    case 8:
-      return port{static_cast<uint16_t>(rng_()),
-                  static_cast<port::protocol>(pick(4))};
-    case 9: {
+protected:
+  data scalar(data::type type) override {
+    switch (type) {
+    case data::type::count:
+      return count{bits() >> pick(64)};
+    case data::type::integer:
+      return static_cast<integer>(bits()) >> pick(64);
+    case data::type::timestamp: {
       // Milliseconds within the representable range of nanoseconds.
       constexpr int64_t max_ms = 9'223'372'036'853;
-      auto ms = static_cast<int64_t>(rng_() % (2 * max_ms + 1)) - max_ms;
+      auto ms = static_cast<int64_t>(bits() % (2 * max_ms + 1)) - max_ms;
       return timestamp{std::chrono::milliseconds{ms}};
     }
-    case 10:
-      return timespan{static_cast<int64_t>(rng_()) >> pick(64)};
-    case 11:
-      return enum_value{random_string()};
-    case 12: {
-      set xs;
-      for (auto n = pick(6); n > 0; --n)
-        xs.insert(next(depth + 1));
-      return xs;
-    }
-    case 13: {
-      table xs;
-      for (auto n = pick(6); n > 0; --n)
-        xs.emplace(next(depth + 1), next(depth + 1));
-      return xs;
-    }
-    default: {
-      vector xs;
-      for (auto n = pick(6); n > 0; --n)
-        xs.push_back(next(depth + 1));
-      return xs;
-    }
+    case data::type::timespan:
+      return timespan{static_cast<int64_t>(bits()) >> pick(64)};
+    default: // the others through the helpers below
+      return value_generator::scalar(type);
     }
   }
 
-private:
-  uint32_t pick(uint32_t n) { return static_cast<uint32_t>(rng_() % n); }
-
-  real finite_real() {
+  real finite_real() override {
     for (;;) {
-      auto bits = rng_();
+      auto pattern = bits();
       if (pick(4) == 0) // small-magnitude values and subnormals
-        bits >>= pick(64);
+        pattern >>= pick(64);
       double x = 0;
-      std::memcpy(&x, &bits, sizeof(x));
+      std::memcpy(&x, &pattern, sizeof(x));
       if (std::isfinite(x))
         return x;
     }
   }
 
-  std::string random_string() {
+  std::string random_string() override {
     std::string result(pick(40), '\0');
     for (auto& c : result)
-      c = static_cast<char>(pick(4) == 0 ? rng_() : 0x20 + pick(0x60));
+      c = static_cast<char>(pick(4) == 0 ? bits() : 0x20 + pick(0x60));
     return result;
   }
 
-  address random_address() {
+  address random_address() override {
     address::byte_array bytes;
     for (auto& b : bytes)
-      b = static_cast<uint8_t>(rng_());
+      b = static_cast<uint8_t>(bits());
     if (pick(2) == 0) {
-      uint32_t word = static_cast<uint32_t>(rng_());
+      uint32_t word = static_cast<uint32_t>(bits());
       return address{&word, address::family::ipv4, address::byte_order::host};
     }
     return address{bytes};
   }
-
-  std::mt19937_64 rng_;
 };
 
 } // namespace

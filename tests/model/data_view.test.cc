@@ -227,6 +227,10 @@ TEST_CASE("a container's claimed size does not outrun its bytes",
     ++visited;
   }
   CHECK(visited == 2);
+  auto it = elements->begin();
+  CHECK(it++ == elements->begin()); // post-increment returns the old position
+  CHECK(it != elements->begin());
+  CHECK(++it == elements->end());
   CHECK(view_of(buf).to_data().is_none());
   // A table that claims one entry and holds only its key.
   auto half = from_hex("0d0100");
