@@ -89,7 +89,8 @@ public:
     return type() == data::type::none;
   }
 
-  /// Each returns the value if it has that type, otherwise `std::nullopt`.
+  /// Each returns the value if it has that type and a whole, valid body (a
+  /// port's protocol is checked), otherwise `std::nullopt`.
   [[nodiscard]] std::optional<boolean> as_boolean() const noexcept;
   [[nodiscard]] std::optional<count> as_count() const noexcept;
   [[nodiscard]] std::optional<integer> as_integer() const noexcept;
@@ -109,10 +110,12 @@ public:
   /// Returns the elements of a vector.
   [[nodiscard]] std::optional<data_view_list> as_vector() const noexcept;
 
-  /// Returns the elements of a set, in the set's order.
+  /// Returns the elements of a set, in wire order (the set's order, as
+  /// encoders write it).
   [[nodiscard]] std::optional<data_view_list> as_set() const noexcept;
 
-  /// Returns the entries of a table, in the order of their keys.
+  /// Returns the entries of a table, in wire order (the order of its keys,
+  /// as encoders write it).
   [[nodiscard]] std::optional<data_view_table> as_table() const noexcept;
 
   /// Decodes the value into a `data` (what `data_envelope::value()` holds).
