@@ -16,12 +16,8 @@ using tag = data::type;
 
 constexpr uint8_t max_tag = static_cast<uint8_t>(tag::vector);
 
-// Body sizes of the fixed-size types (spec: §4.6).
-constexpr size_t boolean_size = 1;
-constexpr size_t u64_size = 8;
+/// Bytes of an address (the body of an address, the start of a subnet's).
 constexpr size_t address_size = std::tuple_size_v<address::byte_array>;
-constexpr size_t subnet_size = address_size + 1;
-constexpr size_t port_size = 3;
 
 /// Largest port protocol value (icmp, spec: §4.6).
 constexpr uint8_t max_port_protocol =
@@ -32,64 +28,11 @@ size_t remaining(const uint8_t* pos, const uint8_t* end) noexcept {
 }
 
 /// Returns the end of the value at `pos`, or `nullptr` if `[pos, end)` does
-/// not start with a well-formed one. `depth` counts the enclosing
-/// containers; deeper than the decoder's limit is malformed too (and bounds
-/// the recursion).
-const uint8_t* skip_value(const uint8_t* pos, const uint8_t* end,
-                          size_t depth) noexcept {
-  if (pos == nullptr || pos == end)
-    return nullptr;
-  auto raw_tag = *pos++;
-  auto fixed = [&](size_t n) -> const uint8_t* {
-    return remaining(pos, end) >= n ? pos + n : nullptr;
-  };
-  switch (static_cast<tag>(raw_tag)) {
-  case tag::none:
-    return pos;
-  case tag::boolean:
-    return fixed(boolean_size);
-  case tag::count:
-  case tag::integer:
-  case tag::real:
-  case tag::timestamp:
-  case tag::timespan:
-    return fixed(u64_size);
-  case tag::address:
-    return fixed(address_size);
-  case tag::subnet:
-    return fixed(subnet_size);
-  case tag::port:
-    return fixed(port_size);
-  case tag::string:
-  case tag::enum_value: {
-    bin::reader src{bin::byte_span{pos, remaining(pos, end)}};
-    std::string_view ignored;
-    return src.read_string_view(ignored) ? src.position() : nullptr;
-  }
-  case tag::set:
-  case tag::table:
-  case tag::vector: {
-    if (depth >= bin::max_nesting_depth)
-      return nullptr;
-    bin::reader src{bin::byte_span{pos, remaining(pos, end)}};
-    uint32_t size = 0;
-    if (!src.read_varbyte(size))
-      return nullptr;
-    uint64_t values = static_cast<tag>(raw_tag) == tag::table
-                          ? uint64_t{size} * 2
-                          : uint64_t{size};
-    pos = src.position();
-    for (uint64_t i = 0; i < values && pos != nullptr; ++i)
-      pos = skip_value(pos, end, depth + 1);
-    return pos;
-  }
-  }
-  return nullptr; // an invalid tag
-}
-
-/// Returns the end of the value at `pos` (see `skip_value`).
+/// not start with a well-formed one (see `bin::value_end`).
 const uint8_t* skip_element(const uint8_t* pos, const uint8_t* end) noexcept {
-  return skip_value(pos, end, 0);
+  if (pos == nullptr)
+    return nullptr;
+  return bin::value_end(bin::byte_span{pos, remaining(pos, end)});
 }
 
 } // namespace
@@ -104,12 +47,12 @@ data::type data_view::type() const noexcept {
 
 namespace {
 
-/// Returns the body of the value at `[pos, end)` if its tag is `t` and at
-/// least `n` bytes follow the tag, otherwise `nullptr`.
-const uint8_t* fixed_body(const uint8_t* pos, const uint8_t* end, tag t,
-                          size_t n) noexcept {
+/// Returns the body of the value at `[pos, end)` if its tag is `t` (a type
+/// with a fixed-size body) and the whole body follows, otherwise `nullptr`.
+const uint8_t* fixed_body(const uint8_t* pos, const uint8_t* end,
+                          tag t) noexcept {
   if (pos == nullptr || pos == end || *pos != static_cast<uint8_t>(t) ||
-      remaining(pos + 1, end) < n)
+      remaining(pos + 1, end) < *bin::fixed_body_size_of(t))
     return nullptr;
   return pos + 1;
 }
@@ -129,31 +72,31 @@ string_body(const uint8_t* pos, const uint8_t* end, tag t) noexcept {
 } // namespace
 
 std::optional<boolean> data_view::as_boolean() const noexcept {
-  if (auto body = fixed_body(pos_, end_, tag::boolean, boolean_size))
+  if (auto body = fixed_body(pos_, end_, tag::boolean))
     return *body != 0; // spec: §4.2: any non-zero byte is true
   return std::nullopt;
 }
 
 std::optional<count> data_view::as_count() const noexcept {
-  if (auto body = fixed_body(pos_, end_, tag::count, u64_size))
+  if (auto body = fixed_body(pos_, end_, tag::count))
     return bin::read_u64(body);
   return std::nullopt;
 }
 
 std::optional<integer> data_view::as_integer() const noexcept {
-  if (auto body = fixed_body(pos_, end_, tag::integer, u64_size))
+  if (auto body = fixed_body(pos_, end_, tag::integer))
     return static_cast<integer>(bin::read_u64(body));
   return std::nullopt;
 }
 
 std::optional<real> data_view::as_real() const noexcept {
-  if (auto body = fixed_body(pos_, end_, tag::real, u64_size))
+  if (auto body = fixed_body(pos_, end_, tag::real))
     return bin::unpack_real(bin::read_u64(body));
   return std::nullopt;
 }
 
 std::optional<address> data_view::as_address() const noexcept {
-  auto body = fixed_body(pos_, end_, tag::address, address_size);
+  auto body = fixed_body(pos_, end_, tag::address);
   if (!body)
     return std::nullopt;
   address::byte_array bytes;
@@ -162,7 +105,7 @@ std::optional<address> data_view::as_address() const noexcept {
 }
 
 std::optional<subnet> data_view::as_subnet() const noexcept {
-  auto body = fixed_body(pos_, end_, tag::subnet, subnet_size);
+  auto body = fixed_body(pos_, end_, tag::subnet);
   if (!body)
     return std::nullopt;
   address::byte_array bytes;
@@ -172,20 +115,20 @@ std::optional<subnet> data_view::as_subnet() const noexcept {
 }
 
 std::optional<port> data_view::as_port() const noexcept {
-  auto body = fixed_body(pos_, end_, tag::port, port_size);
+  auto body = fixed_body(pos_, end_, tag::port);
   if (!body || body[2] > max_port_protocol)
     return std::nullopt;
   return port{bin::read_u16(body), static_cast<port::protocol>(body[2])};
 }
 
 std::optional<timestamp> data_view::as_timestamp() const noexcept {
-  if (auto body = fixed_body(pos_, end_, tag::timestamp, u64_size))
+  if (auto body = fixed_body(pos_, end_, tag::timestamp))
     return timestamp{timespan{static_cast<int64_t>(bin::read_u64(body))}};
   return std::nullopt;
 }
 
 std::optional<timespan> data_view::as_timespan() const noexcept {
-  if (auto body = fixed_body(pos_, end_, tag::timespan, u64_size))
+  if (auto body = fixed_body(pos_, end_, tag::timespan))
     return timespan{static_cast<int64_t>(bin::read_u64(body))};
   return std::nullopt;
 }

@@ -624,6 +624,56 @@ BROKER_HOT_CODE bool fast_validate(byte_span input) {
   }
 }
 
+/// Bytes of a port's body: number and protocol (spec: §4.6).
+constexpr size_t port_body_size = 3;
+
+} // namespace
+
+std::optional<size_t> fixed_body_size_of(data::type t) noexcept {
+  if (t == tag::port)
+    return port_body_size;
+  auto n = fixed_body_size[static_cast<uint8_t>(t)];
+  if (n == variable)
+    return std::nullopt;
+  return n;
+}
+
+const uint8_t* value_end(byte_span input) noexcept {
+  reader src{input};
+  // Values left to step over in each open container (a table's entries
+  // count twice); `left[0]` is the root.
+  uint64_t left[max_nesting_depth + 1];
+  size_t depth = 0;
+  left[0] = 1;
+  for (;;) {
+    while (left[depth] == 0) {
+      if (depth == 0)
+        return src.position();
+      --depth;
+    }
+    --left[depth];
+    uint8_t raw_tag = 0;
+    if (!src.read_u8(raw_tag) || raw_tag > max_tag)
+      return nullptr;
+    auto t = static_cast<tag>(raw_tag);
+    if (auto n = fixed_body_size_of(t)) {
+      if (!skip_body(src, *n))
+        return nullptr;
+    } else if (t == tag::string || t == tag::enum_value) {
+      std::string_view ignored;
+      if (!src.read_string_view(ignored))
+        return nullptr;
+    } else { // set, table, vector
+      uint32_t n = 0;
+      if (depth >= max_nesting_depth || !read_count(src, n))
+        return nullptr;
+      left[++depth] = t == tag::table ? uint64_t{n} * 2 : uint64_t{n};
+    }
+  }
+}
+
+namespace {
+
 /// Decodes one value; a mirror of `decoder::value` that builds each value
 /// where it goes (a vector element is constructed in the vector), so that
 /// no `data` is first made `none` and then reassigned.

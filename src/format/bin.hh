@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -310,6 +311,18 @@ byte_buffer encode(const data& x);
 /// reader after it. Used by decoders of larger structures.
 /// @returns `true` on success; otherwise `false` with `err` filled in.
 [[nodiscard]] bool decode_value(reader& src, data& x, decode_error& err);
+
+/// Returns the size of the body (the bytes after the tag) of every value of
+/// type `t`, or `std::nullopt` for the types whose body has a length or a
+/// count (strings, enum values, containers).
+[[nodiscard]] std::optional<size_t> fixed_body_size_of(data::type t) noexcept;
+
+/// Returns the end of the value that starts `input`, found by its structure
+/// alone (tags, body sizes, lengths and counts; neither a port's protocol
+/// nor a set's order is checked), or `nullptr` if `input` ends inside it,
+/// holds an invalid tag, or nests deeper than `max_nesting_depth`. For
+/// readers of validated bytes that step over values (`data_view`).
+[[nodiscard]] const uint8_t* value_end(byte_span input) noexcept;
 
 namespace detail {
 

@@ -688,3 +688,44 @@ TEST_CASE("damaged encodings of random values: both paths agree",
     }
   }
 }
+
+TEST_CASE("value_end finds where each data.txt vector ends, and nothing in "
+          "its strict prefixes",
+          "[format][bin]") {
+  for (const auto& row : broker::test::load_vector_file("data.txt")) {
+    INFO(row.name());
+    auto bytes = from_hex(row.fields.at(1));
+    bytes.push_back(0); // a trailing byte is not part of the value
+    bin::byte_span all{bytes.data(), bytes.size()};
+    CHECK(bin::value_end(all) == bytes.data() + bytes.size() - 1);
+    for (size_t len = 0; len + 1 < bytes.size(); ++len)
+      CHECK(bin::value_end(bin::byte_span{bytes.data(), len}) == nullptr);
+  }
+  // Nesting beyond the decoder's cap, and an invalid tag.
+  std::vector<uint8_t> deep;
+  for (size_t i = 0; i <= bin::max_nesting_depth; ++i) {
+    deep.push_back(static_cast<uint8_t>(data::type::vector));
+    deep.push_back(1);
+  }
+  deep.push_back(0);
+  CHECK(bin::value_end(deep) == nullptr);
+  CHECK(bin::value_end(from_hex("0f")) == nullptr);
+}
+
+TEST_CASE("fixed_body_size_of matches what the encoder writes",
+          "[format][bin]") {
+  const data samples[] = {
+      nil,         true,       count{1}, integer{-1},
+      1.5,         address{},  subnet{}, port{80, port::protocol::tcp},
+      timestamp{}, timespan{},
+  };
+  for (const auto& x : samples) {
+    INFO(to_string(x));
+    auto size = bin::fixed_body_size_of(x.get_type());
+    REQUIRE(size);
+    CHECK(bin::encode(x).size() == 1 + *size);
+  }
+  for (const data& x : {data{"abc"s}, data{enum_value{"e"}}, data{set{}},
+                        data{table{}}, data{vector{}}})
+    CHECK(!bin::fixed_body_size_of(x.get_type()));
+}
