@@ -95,23 +95,28 @@ std::optional<real> data_view::as_real() const noexcept {
   return std::nullopt;
 }
 
-std::optional<address> data_view::as_address() const noexcept {
-  auto body = fixed_body(pos_, end_, tag::address);
-  if (!body)
-    return std::nullopt;
+namespace {
+
+/// Reads the address whose bytes start at `body`.
+address address_at(const uint8_t* body) noexcept {
   address::byte_array bytes;
   std::memcpy(bytes.data(), body, address_size);
   return address{bytes};
 }
 
+} // namespace
+
+std::optional<address> data_view::as_address() const noexcept {
+  if (auto body = fixed_body(pos_, end_, tag::address))
+    return address_at(body);
+  return std::nullopt;
+}
+
 std::optional<subnet> data_view::as_subnet() const noexcept {
-  auto body = fixed_body(pos_, end_, tag::subnet);
-  if (!body)
-    return std::nullopt;
-  address::byte_array bytes;
-  std::memcpy(bytes.data(), body, address_size);
   // As the decoder: the raw length is not validated (spec: §4.6).
-  return subnet::unchecked(address{bytes}, body[address_size]);
+  if (auto body = fixed_body(pos_, end_, tag::subnet))
+    return subnet::unchecked(address_at(body), body[address_size]);
+  return std::nullopt;
 }
 
 std::optional<port> data_view::as_port() const noexcept {
