@@ -550,11 +550,17 @@ publisher endpoint::make_publisher(topic t, size_t queue_size) {
   state->core = impl_->core;
   // Tell the core when the queue goes from empty to non-empty.
   std::weak_ptr<core::core_handle> weak_core = impl_->core;
+  // A topic the wire cannot carry gets a queue that refuses everything
+  // (the core reports the error): its frames could not be written.
+  auto fits = t.string().size() <= topic::max_size;
   state->queue = std::make_shared<core::publisher_queue>(
-      queue_size, [weak_core, id = state->id] {
+      queue_size, impl_->cfg->id, impl_->cfg->ttl, fits ? t : topic{},
+      [weak_core, id = state->id] {
         if (auto ptr = weak_core.lock())
           ptr->send(core::publisher_ready_msg{id});
       });
+  if (!fits)
+    state->queue->close();
   auto done = std::make_shared<std::promise<void>>();
   auto fut = done->get_future();
   if (impl_->core->send(

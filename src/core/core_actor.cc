@@ -381,7 +381,9 @@ struct core_state {
   /// Sends `msgs` to every WebSocket client that should get them: its
   /// prefixes match and it did not send the message itself; unicast only to
   /// its ID or to this endpoint (spec: upstream-broker.md §5.5).
-  void dispatch_clients(const node_message_batch& msgs) {
+  /// @returns the number of clients that got some.
+  size_t dispatch_clients(const node_message_batch& msgs) {
+    size_t receivers = 0;
     for (auto& [id, client] : clients) {
       if (client.removing)
         continue;
@@ -397,8 +399,10 @@ struct core_state {
       if (!out.empty()) {
         client.credit -= std::min(client.credit, out.size());
         self->send(client.handle, outbound_batch_msg{std::move(out)});
+        ++receivers;
       }
     }
+    return receivers;
   }
 
   /// Sends `msgs` to every peer and client that should get them.
@@ -455,6 +459,43 @@ struct core_state {
     }
   }
 
+  /// Sends a publisher's frames on `dst` to every peer and client that
+  /// should get them. Each peer gets the batch as it is, as one run of
+  /// frames; clients get messages (they speak JSON, not frames).
+  /// @returns the number of peers and clients that got it.
+  size_t dispatch_frames(const topic& dst,
+                         std::shared_ptr<const framed_batch> frames) {
+    auto n = frames->sizes.size();
+    auto wants = [&dst](auto& entry) {
+      return !entry.second.removing && filter_matches(entry.second.filter, dst);
+    };
+    size_t receivers = 0;
+    if (std::any_of(clients.begin(), clients.end(), wants)) {
+      node_message_batch msgs;
+      msgs.reserve(n);
+      batch_envelopes envs{n};
+      auto header = frames->header_size;
+      uint32_t offset = 0;
+      for (auto size : frames->sizes) {
+        auto env =
+            envs.make(dst, frames->bytes, offset + header, size - header);
+        msgs.push_back(node_message{std::move(env), endpoint_id{},
+                                    endpoint_id{}, cfg->ttl});
+        offset += size;
+      }
+      receivers += dispatch_clients(msgs);
+    }
+    for (auto& entry : peers) {
+      if (!wants(entry))
+        continue;
+      auto& peer = entry.second;
+      peer.credit -= std::min(peer.credit, n);
+      self->send(peer.handle, outbound_frames_msg{frame_run::whole(frames)});
+      ++receivers;
+    }
+    return receivers;
+  }
+
   void on_inbound(const endpoint_id& from, node_message_batch& msgs) {
     caf::actor hdl;
     if (auto i = peers.find(from); i != peers.end())
@@ -480,6 +521,15 @@ struct core_state {
       self->send(hdl, inbound_ack_msg{});
   }
 
+  /// Reports that nothing can be published on `t`: the wire cannot carry
+  /// it (spec §3.1).
+  void refuse_topic(const topic& t) {
+    emit_error(ec::invalid_topic_key, endpoint_info{own_id(), std::nullopt},
+               "cannot publish: topic of " + std::to_string(t.string().size()) +
+                   " bytes exceeds the wire limit of " +
+                   std::to_string(topic::max_size));
+  }
+
   void on_publish(node_message_batch& msgs) {
     // The wire carries topics of at most 65535 bytes (spec §3.1): refuse
     // longer ones here, loudly, instead of corrupting a frame later.
@@ -489,12 +539,7 @@ struct core_state {
     if (std::any_of(msgs.begin(), msgs.end(), too_long)) {
       for (auto& msg : msgs)
         if (too_long(msg))
-          emit_error(ec::invalid_topic_key,
-                     endpoint_info{own_id(), std::nullopt},
-                     "cannot publish: topic of " +
-                         std::to_string(get_topic(msg.content).size()) +
-                         " bytes exceeds the wire limit of " +
-                         std::to_string(topic::max_size));
+          refuse_topic(get_topic(msg.content));
       msgs.erase(std::remove_if(msgs.begin(), msgs.end(), too_long),
                  msgs.end());
     }
@@ -544,30 +589,23 @@ struct core_state {
       return;
     }
     auto batch = pub.queue->pull(std::min(allowed, max_publisher_pull));
-    {
-      if (!batch.sizes.empty()) {
-        node_message_batch msgs;
-        msgs.reserve(batch.sizes.size());
-        batch_envelopes envs{batch.sizes.size()};
-        uint32_t offset = 0;
-        for (auto size : batch.sizes) {
-          auto env = envs.make(pub.dst, batch.bytes, offset, size);
-          msgs.push_back(node_message{std::move(env), endpoint_id{},
-                                      endpoint_id{}, cfg->ttl});
-          offset += size;
-        }
-        dispatch(msgs);
-      }
-    }
-    if (batch.sizes.empty()) {
+    bool more = !batch.sizes.empty();
+    size_t receivers = 0;
+    if (more)
+      receivers = dispatch_frames(
+          pub.dst, std::make_shared<const framed_batch>(std::move(batch)));
+    if (!more) {
       // Drained: the producer notifies us when it has more.
       if (pub.closing)
         publishers.erase(i);
       return;
     }
-    // We owe the queue another pull: come back after other pending work (a
-    // busy producer thus never has to wake us), or when credit returns.
-    if (credit_for(pub.dst) == 0)
+    // We owe the queue another pull (a busy producer thus never has to wake
+    // us). The receivers return credit as they write: pulling again then,
+    // not at once, lets the queue fill meanwhile, so batches grow with the
+    // time a write takes instead of shrinking to a few messages each.
+    // Without receivers, come back after other pending work.
+    if (receivers > 0 || credit_for(pub.dst) == 0)
       pub.waiting = true;
     else
       self->send(self, publisher_ready_msg{id});
@@ -1357,7 +1395,10 @@ caf::behavior core_actor(caf::stateful_actor<core_state>* self,
       },
       [self](add_publisher_msg& msg) {
         auto& st = self->state;
-        if (st.shutting_down) {
+        auto too_long = msg.dst.string().size() > topic::max_size;
+        if (too_long)
+          st.refuse_topic(msg.dst); // its queue refuses everything already
+        if (st.shutting_down || too_long) {
           msg.queue->close();
         } else {
           auto& pub = st.publishers[msg.id];

@@ -12,6 +12,7 @@
 #include "broker/peer_info.hh"
 #include "broker/peer_metrics.hh"
 
+#include "core/frame_run.hh"
 #include "core/node_message.hh"
 #include "net/listener.hh"
 #include "net/stream.hh"
@@ -173,6 +174,12 @@ struct peer_stall_msg {
 /// Core -> peering actor: messages to send to the peer.
 struct outbound_batch_msg {
   node_message_batch msgs;
+};
+
+/// Core -> peering actor: a publisher's frames to send to the peer (the
+/// same run goes to every peer of the publisher's topic).
+struct outbound_frames_msg {
+  frame_run run;
 };
 
 /// Core -> peering actor: a new filter of ours to announce.
@@ -370,6 +377,7 @@ BROKER_CORE_UNSAFE(peer_filter_msg)
 BROKER_CORE_UNSAFE(peer_credit_msg)
 BROKER_CORE_UNSAFE(peering_closed_msg)
 BROKER_CORE_UNSAFE(outbound_batch_msg)
+BROKER_CORE_UNSAFE(outbound_frames_msg)
 BROKER_CORE_UNSAFE(announce_filter_msg)
 BROKER_CORE_UNSAFE(bye_msg)
 BROKER_CORE_UNSAFE(abort_msg)

@@ -100,7 +100,12 @@ struct peering_state {
   phase ph = phase::handshake;
   endpoint_id peer;
   std::optional<outbound_buffer> outq;
+  /// Bytes handed to the stream and not written yet.
   size_t in_flight = 0;
+  /// The writes in flight, oldest first: their bytes, and how many frames
+  /// of publishers they carry (credited back to the core once written, so
+  /// a publisher's next batch collects while this one is on its way).
+  std::deque<std::pair<size_t, size_t>> writes;
   clock_type::time_point last_received;
   clock_type::time_point last_ping;
   uint64_t ping_count = 0;
@@ -190,7 +195,7 @@ struct peering_state {
 
   void apply(wire::handshake_actions& act) {
     if (!act.output.empty())
-      stream->write(std::move(act.output));
+      write(std::move(act.output));
     if (act.check_peer)
       self->send(core,
                  check_peer_msg{conn, hs->peer_id(), hs->is_originator()});
@@ -250,7 +255,7 @@ struct peering_state {
         net::byte_buffer out;
         wire::encode(
             wire::make_drop_conn_msg(own_id(), ec::invalid_message, err), out);
-        stream->write(std::move(out));
+        write(std::move(out));
         fail_handshake(ec::invalid_message, err, false);
         return;
       }
@@ -358,7 +363,7 @@ struct peering_state {
     case wire::envelope_type::ping: {
       net::byte_buffer out;
       wire::write_pong_reply(env, out);
-      stream->write(std::move(out));
+      write(std::move(out));
       return;
     }
     case wire::envelope_type::pong: {
@@ -428,13 +433,15 @@ struct peering_state {
 
   // -- outbound ---------------------------------------------------------------
 
-  void on_outbound(node_message_batch& msgs) {
+  /// Queues `msgs` (a batch of messages or a publisher's frame run).
+  template <class Messages>
+  void on_outbound(Messages&& msgs) {
     if (ph != phase::established || bye != bye_phase::none) {
       credit(msgs.size());
       return;
     }
     size_t freed = 0;
-    if (!outq->push(msgs, freed)) {
+    if (!outq->push(std::forward<Messages>(msgs), freed)) {
       remove_locally("caf::sec::backpressure_overflow");
       return;
     }
@@ -463,10 +470,30 @@ struct peering_state {
         std::memory_order_relaxed);
   }
 
+  /// Hands `bytes`, which carry `frames` frames of publishers, to the
+  /// stream.
+  void write(net::byte_buffer bytes, size_t frames = 0) {
+    in_flight += bytes.size();
+    writes.emplace_back(bytes.size(), frames);
+    stream->write(std::move(bytes));
+  }
+
   /// The stream wrote `bytes`: progress, so the peer is not stalled.
   void on_sent(size_t bytes) {
     peer_counters::add(counters->bytes_out, bytes);
     in_flight -= std::min(in_flight, bytes);
+    size_t written = 0;
+    for (auto left = bytes; !writes.empty() && left > 0;) {
+      auto& [size, frames] = writes.front();
+      if (size > left) { // the stream joins whole writes: not expected
+        size -= left;
+        break;
+      }
+      left -= size;
+      written += frames;
+      writes.pop_front();
+    }
+    credit(written);
     if (outq->on_progress())
       self->send(core, peer_stall_msg{peer, false});
     flush();
@@ -477,11 +504,26 @@ struct peering_state {
       return;
     outq->start_clock_if_idle(in_flight > 0);
     size_t released = 0;
+    size_t singles = 0; // messages not from a publisher's frame run
     while (!outq->empty() && in_flight < max_in_flight_bytes) {
+      size_t frames = 0;
       net::byte_buffer buf;
       buf.reserve(write_reserve());
       while (!outq->empty() && buf.size() < write_batch_bytes) {
-        auto& msg = outq->front();
+        auto& item = outq->front();
+        if (auto run = std::get_if<frame_run>(&item)) {
+          // A publisher's frames, ready for the wire: one copy for all.
+          size_t n = 0;
+          size_t len = 0;
+          auto room = write_batch_bytes - buf.size();
+          while (n < run->size() && len < room)
+            len += run->batch->sizes[run->first + n++];
+          buf.insert(buf.end(), run->data(), run->data() + len);
+          outq->pop_front(n);
+          frames += n;
+          continue;
+        }
+        auto& msg = std::get<node_message>(item);
         auto& env = *msg.content;
         if (env.has_encoded())
           // Received or published in wire form: no re-encoding.
@@ -493,12 +535,16 @@ struct peering_state {
           wire::write_data_envelope(own_id(), msg.receiver, msg.ttl,
                                     env.topic().string(), env.value(), buf);
         outq->pop_front();
-        ++released;
+        ++singles;
       }
-      in_flight += buf.size();
-      stream->write(std::move(buf));
+      write(std::move(buf), frames);
+      released += frames;
     }
-    credit(released);
+    // Credit for single messages returns at once, as their sender is not
+    // paced by it (fire-and-forget publish, forwarding): waiting for the
+    // write would only add an actor message to the round trip of each.
+    credit(singles);
+    released += singles;
     peer_counters::add(counters->messages_out, released);
     update_queue_counters();
     if (outq->empty() && bye == bye_phase::flushing)
@@ -514,10 +560,16 @@ struct peering_state {
     constexpr size_t max_reserve = write_batch_bytes + 1024;
     /// A guess for a message whose value has no wire form yet.
     constexpr size_t decoded_guess = 128;
-    const auto& env = *outq->front().content;
-    auto first = wire::frame_header_size + wire::envelope_header_size +
-                 env.topic().string().size() +
-                 (env.has_encoded() ? env.encoded_size() : decoded_guess);
+    auto& item = outq->front();
+    size_t first = 0;
+    if (auto run = std::get_if<frame_run>(&item)) {
+      first = run->batch->sizes[run->first];
+    } else {
+      const auto& env = *std::get<node_message>(item).content;
+      first = wire::frame_header_size + wire::envelope_header_size +
+              env.topic().string().size() +
+              (env.has_encoded() ? env.encoded_size() : decoded_guess);
+    }
     return std::min(max_reserve, outq->size() * first);
   }
 
@@ -531,7 +583,7 @@ struct peering_state {
       return;
     net::byte_buffer out;
     wire::write_routing_update(own_id(), peer, filter, out);
-    stream->write(std::move(out));
+    write(std::move(out));
   }
 
   // -- heartbeat --------------------------------------------------------------
@@ -566,7 +618,7 @@ struct peering_state {
       bin::write_u64(++ping_count, payload);
       net::byte_buffer out;
       wire::write_ping(own_id(), peer, bin::byte_span{payload}, out);
-      stream->write(std::move(out));
+      write(std::move(out));
     }
     self->delayed_send(self, cfg->heartbeat_interval, heartbeat_tick_msg{});
   }
@@ -592,7 +644,7 @@ struct peering_state {
     net::byte_buffer out;
     auto payload = wire::make_bye_payload(bye_id);
     wire::write_ping(own_id(), peer, wire::as_span(payload), out);
-    stream->write(std::move(out));
+    write(std::move(out));
   }
 
   void on_bye_timeout() {
@@ -650,6 +702,9 @@ caf::behavior peering_actor(caf::stateful_actor<peering_state>* self,
       },
       [self](inbound_ack_msg) { self->state.on_ack(); },
       [self](stream_sent_msg& msg) { self->state.on_sent(msg.bytes); },
+      [self](outbound_frames_msg& msg) {
+        self->state.on_outbound(std::move(msg.run));
+      },
       [self](outbound_batch_msg& msg) { self->state.on_outbound(msg.msgs); },
       [self](stream_closed_msg& msg) { self->state.on_closed(msg.reason); },
       [self](verdict_msg& msg) {

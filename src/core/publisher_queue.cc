@@ -2,6 +2,8 @@
 
 #include "core/spin_lock.hh"
 #include "format/bin.hh"
+#include "wire/envelope.hh"
+#include "wire/frame.hh"
 
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -12,8 +14,14 @@
 
 namespace broker::core {
 
-publisher_queue::publisher_queue(size_t capacity, std::function<void()> notify)
+publisher_queue::publisher_queue(size_t capacity, const endpoint_id& sender,
+                                 uint16_t ttl, const topic& dst,
+                                 std::function<void()> notify)
     : capacity_(capacity == 0 ? 1 : capacity), notify_(std::move(notify)) {
+  // The header of an empty data frame; each push appends the value and
+  // patches the length (spec: upstream-broker.md §4.1, §4.5).
+  wire::write_envelope(sender, endpoint_id{}, wire::envelope_type::data, ttl,
+                       dst.string(), {}, header_);
   fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   if (fd_ < 0)
     throw std::system_error(errno, std::generic_category(),
@@ -62,9 +70,11 @@ bool publisher_queue::push(const data* first, const data* last) {
   encoded.clear();
   sizes.clear();
   for (auto x = first; x != last; ++x) {
-    auto before = encoded.size();
+    auto start = encoded.size();
+    encoded.insert(encoded.end(), header_.begin(), header_.end());
     bin::encode(*x, encoded);
-    sizes.push_back(static_cast<uint32_t>(encoded.size() - before));
+    wire::end_frame(encoded, start);
+    sizes.push_back(static_cast<uint32_t>(encoded.size() - start));
   }
   size_t next = 0;
   size_t offset = 0;
@@ -102,8 +112,9 @@ bool publisher_queue::push(const data* first, const data* last) {
   return true;
 }
 
-encoded_batch publisher_queue::pull(size_t n) {
-  encoded_batch result;
+framed_batch publisher_queue::pull(size_t n) {
+  framed_batch result;
+  result.header_size = static_cast<uint32_t>(header_.size());
   auto guard = lock_spinning(mtx_);
   auto count = std::min(n, queued_locked());
   if (count == 0) {

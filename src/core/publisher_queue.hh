@@ -1,8 +1,11 @@
 #pragma once
 
 #include "broker/data.hh"
+#include "broker/endpoint_id.hh"
 #include "broker/message.hh"
+#include "broker/topic.hh"
 #include "core/buffer_pool.hh"
+#include "core/frame_run.hh"
 
 #include <atomic>
 #include <condition_variable>
@@ -13,16 +16,12 @@
 
 namespace broker::core {
 
-/// Messages taken from a publisher queue: encoded values back to back.
-struct encoded_batch {
-  shared_bytes bytes;
-  std::vector<uint32_t> sizes;
-};
-
 /// The bounded queue between a `publisher` (the producer, a user thread) and
 /// the core actor (the consumer). Values are encoded on the producer's
-/// thread as they are pushed: the core and the peerings handle only bytes,
-/// and the producer's values are freed where they were allocated. The core
+/// thread as they are pushed, each into a whole data frame (one publisher
+/// has one topic, so every frame has the same header): the core and the
+/// peerings handle only bytes, a batch goes to every peer as it is, and the
+/// producer's values are freed where they were allocated. The core
 /// pulls only as much as the target peers' buffers can take, so a full queue
 /// blocks the producer: that is the back-pressure a publisher sees. Its file
 /// descriptor is readable while the queue has free capacity.
@@ -30,10 +29,14 @@ struct encoded_batch {
 /// Thread safety: all member functions are thread-safe.
 class publisher_queue {
 public:
-  /// `notify` is called (without locks held, on the producer's thread) when
-  /// the queue goes from "the core knows nothing is queued" to non-empty.
+  /// Frames carry `sender` (our endpoint), `ttl` and `topic` in their
+  /// headers and no receiver (a broadcast). `notify` is called (without
+  /// locks held, on the producer's thread) when the queue goes from "the
+  /// core knows nothing is queued" to non-empty.
+  /// @pre `topic` fits the wire (`topic::max_size`)
   /// @throws std::system_error if no eventfd can be created.
-  publisher_queue(size_t capacity, std::function<void()> notify);
+  publisher_queue(size_t capacity, const endpoint_id& sender, uint16_t ttl,
+                  const topic& dst, std::function<void()> notify);
 
   publisher_queue(const publisher_queue&) = delete;
 
@@ -49,7 +52,7 @@ public:
   /// Takes up to `n` messages. A non-empty result obliges the core to pull
   /// again later (the producer does not notify meanwhile, so a busy
   /// producer costs no wake-ups); an empty result ends that obligation.
-  encoded_batch pull(size_t n);
+  framed_batch pull(size_t n);
 
   /// Wakes blocked producers and makes further pushes fail. Idempotent.
   void close();
@@ -73,6 +76,9 @@ private:
   bool fd_signaled_ = false;
   mutable std::mutex mtx_;
   std::condition_variable cv_;
+  /// What precedes the value in each frame: the length prefix (patched per
+  /// frame), the envelope header and the topic.
+  std::vector<uint8_t> header_;
   /// Encoding scratch space of the (single) producer thread; never touched
   /// by the consumer.
   std::vector<uint8_t> scratch_;
@@ -92,7 +98,7 @@ private:
     return sizes_.size() - head_;
   }
 
-  /// Encoded values back to back, and the size of each. The first `head_`
+  /// Frames back to back, and the size of each. The first `head_`
   /// entries (`head_bytes_` bytes) were pulled already: partial pulls
   /// advance the head instead of moving the rest to the front, which is
   /// done only once the pulled part is the larger one (amortised O(1) per

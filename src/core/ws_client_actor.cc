@@ -326,7 +326,7 @@ struct ws_client_state {
       return;
     std::vector<std::string> texts;
     while (!outq->empty() && in_session < max_in_session) {
-      auto& env = *outq->front().content;
+      auto& env = *std::get<node_message>(outq->front()).content;
       std::string out;
       // In wire form (received or published that way): transcoded in
       // place, never decoded here.

@@ -525,6 +525,47 @@ TEST_CASE("malformed phase-3 messages are dropped, the peering stays",
   CHECK(num_peered(ep) == 1);
 }
 
+TEST_CASE("a publisher's frames are the data envelopes of its messages, "
+          "byte for byte",
+          "[raw]") {
+  // Publishers write whole frames on their own thread, under one header
+  // made once (our ID, no receiver, broker.ttl, the topic); they must be
+  // exactly the frames the envelope writer makes of the same messages.
+  auto cfg = test_config();
+  cfg.set("broker.ttl", uint64_t{7});
+  endpoint ep{std::move(cfg), id_of(id_p)};
+  event_log log{ep};
+  auto port = ep.listen("127.0.0.1", 0);
+  REQUIRE(port != 0);
+  auto sock = raw_peering(port, id_of(id_r), {"/p"});
+  REQUIRE(log.codes(2) == codes_t{"endpoint_discovered", "peer_added"});
+  std::vector<data> values{data{count{42}}, data{"text"},
+                           data{vector{data{1.5}, data{}, data{true}}},
+                           data{std::string(3000, 'x')}};
+  auto pub = ep.make_publisher("/p/q");
+  for (auto& x : values)
+    pub.publish(x);
+  pub.publish(values);
+  size_t matched = 0;
+  for (int i = 0; i < 100 && matched < 2 * values.size(); ++i) {
+    auto frame = sock.read_frame(wait_bound);
+    REQUIRE(frame);
+    wire::envelope_view env;
+    std::string err;
+    REQUIRE(wire::parse_envelope(bin::byte_span{frame->data(), frame->size()},
+                                 env, err));
+    if (env.type != wire::envelope_type::data)
+      continue; // a heartbeat ping
+    bin::byte_buffer want;
+    wire::write_data_envelope(ep.node_id(), endpoint_id{}, 7, "/p/q",
+                              values[matched % values.size()], want);
+    want.erase(want.begin(), want.begin() + 4); // read_frame drops the prefix
+    CHECK(*frame == want);
+    ++matched;
+  }
+  CHECK(matched == 2 * values.size());
+}
+
 TEST_CASE("a flood of malformed messages yields few error events", "[raw]") {
   auto cfg = test_config();
   cfg.set("broker.heartbeat-timeout", timespan{30s});
