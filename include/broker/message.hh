@@ -59,6 +59,14 @@ public:
       : topic_(std::move(t)), bytes_(std::move(bytes)), offset_(offset),
         size_(size), state_(encoded) {}
 
+  /// A message like the one above whose topic lives elsewhere: `shared`
+  /// (kept by its owner, see `detail::envelope_owner`, for at least as long
+  /// as this message) serves many messages of one batch.
+  data_envelope(const broker::topic* shared, shared_bytes bytes,
+                uint32_t offset, uint32_t size)
+      : shared_topic_(shared), bytes_(std::move(bytes)), offset_(offset),
+        size_(size), state_(encoded) {}
+
   /// Not copyable (share it through `data_message` instead).
   data_envelope(const data_envelope&) = delete;
 
@@ -66,7 +74,9 @@ public:
   data_envelope& operator=(const data_envelope&) = delete;
 
   /// Returns the topic.
-  [[nodiscard]] const broker::topic& topic() const noexcept { return topic_; }
+  [[nodiscard]] const broker::topic& topic() const noexcept {
+    return shared_topic_ ? *shared_topic_ : topic_;
+  }
 
   /// Returns the value, decoding it first if needed (at most once).
   [[nodiscard]] const broker::data& value() const {
@@ -131,6 +141,8 @@ private:
   void dispose() const noexcept;
 
   broker::topic topic_;
+  /// The topic when it is not `topic_`.
+  const broker::topic* shared_topic_ = nullptr;
   mutable broker::data value_;
   shared_bytes bytes_;
   uint32_t offset_ = 0;

@@ -5,9 +5,12 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <new>
+#include <string>
+#include <string_view>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -65,6 +68,16 @@ public:
     return data_message{ptr, false};
   }
 
+  /// Returns a topic equal to `str` that lives as long as this block, for
+  /// envelopes of this block to share: consecutive calls with the same
+  /// topic (the usual run of a batch) return the same one.
+  /// @pre `close()` not called yet.
+  const topic* intern(std::string_view str) {
+    if (topics_.empty() || topics_.back().string() != str)
+      topics_.emplace_back(std::string{str});
+    return &topics_.back();
+  }
+
   /// Gives up the creator's hold; the block deletes itself once all its
   /// envelopes are gone too.
   void close() noexcept { release_one(); }
@@ -85,6 +98,8 @@ private:
   }
 
   std::unique_ptr<slot[]> storage_;
+  /// The topics of `intern` (a deque: references stay valid as it grows).
+  std::deque<topic> topics_;
   size_t capacity_;
   size_t size_ = 0;
   /// Live envelopes, plus one for the creator until `close()`.
@@ -115,6 +130,22 @@ public:
   /// Returns a new message in the current block.
   template <class... Ts>
   data_message make(Ts&&... xs) {
+    return next_block().emplace(std::forward<Ts>(xs)...);
+  }
+
+  /// Returns a new message of the `size` encoded bytes at `offset` of
+  /// `bytes` on topic `str`, which it shares with the block's other
+  /// messages on that topic: no allocation per message for the topic.
+  data_message make_shared_topic(std::string_view str,
+                                 const shared_bytes& bytes, uint32_t offset,
+                                 uint32_t size) {
+    auto& block = next_block();
+    return block.emplace(block.intern(str), bytes, offset, size);
+  }
+
+private:
+  /// Returns the block for the next message.
+  envelope_block& next_block() {
     if (!block_ || block_->size() == block_->capacity()) {
       if (block_)
         block_->close();
@@ -123,10 +154,9 @@ public:
     }
     if (remaining_ > 0)
       --remaining_;
-    return block_->emplace(std::forward<Ts>(xs)...);
+    return *block_;
   }
 
-private:
   size_t remaining_;
   envelope_block* block_ = nullptr;
 };

@@ -477,8 +477,8 @@ struct core_state {
       auto header = frames->header_size;
       uint32_t offset = 0;
       for (auto size : frames->sizes) {
-        auto env =
-            envs.make(dst, frames->bytes, offset + header, size - header);
+        auto env = envs.make_shared_topic(dst.string(), frames->bytes,
+                                          offset + header, size - header);
         msgs.push_back(node_message{std::move(env), endpoint_id{},
                                     endpoint_id{}, cfg->ttl});
         offset += size;

@@ -15,6 +15,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstring>
 #include <deque>
 #include <optional>
 #include <random>
@@ -127,8 +128,11 @@ struct peering_state {
   std::optional<clock_type::time_point> last_malformed_report;
   bool malformed_tick_pending = false;
   /// A received data message whose value is in `inbound_bytes`.
+  /// A received data message; its topic and value are in `inbound_bytes`.
   struct pending_data {
-    topic dst;
+    /// Where its topic is (shared with the message before it if equal).
+    uint32_t topic_offset;
+    uint16_t topic_size;
     endpoint_id receiver;
     uint16_t ttl;
     uint32_t offset;
@@ -138,7 +142,8 @@ struct peering_state {
   /// Data messages of the current read, not yet sent to the core.
   std::vector<pending_data> inbound;
 
-  /// Their values, back to back, in wire format.
+  /// Their values in wire format, back to back, and their topics (each
+  /// only where it differs from the one before).
   bin::byte_buffer inbound_bytes;
 
   /// What `endpoint::metrics()` reports about this connection.
@@ -285,7 +290,10 @@ struct peering_state {
     batch.reserve(inbound.size());
     batch_envelopes envs{inbound.size()};
     for (auto& x : inbound) {
-      auto env = envs.make(std::move(x.dst), bytes, x.offset, x.size);
+      std::string_view dst{
+          reinterpret_cast<const char*>(bytes->data() + x.topic_offset),
+          x.topic_size};
+      auto env = envs.make_shared_topic(dst, bytes, x.offset, x.size);
       // The last hop is the peer we got it from, whatever the field says.
       batch.push_back(node_message{std::move(env), peer, x.receiver, x.ttl});
     }
@@ -342,11 +350,22 @@ struct peering_state {
                                       derr.reason);
         return;
       }
+      // A run of messages on one topic stores it once.
+      auto topic_offset = static_cast<uint32_t>(inbound_bytes.size());
+      auto topic_size = static_cast<uint16_t>(env.topic.size());
+      if (!inbound.empty() && inbound.back().topic_size == topic_size &&
+          std::memcmp(inbound_bytes.data() + inbound.back().topic_offset,
+                      env.topic.data(), topic_size) == 0) {
+        topic_offset = inbound.back().topic_offset;
+      } else {
+        inbound_bytes.insert(inbound_bytes.end(), env.topic.begin(),
+                             env.topic.end());
+      }
       auto offset = static_cast<uint32_t>(inbound_bytes.size());
       inbound_bytes.insert(inbound_bytes.end(), env.payload.begin(),
                            env.payload.end());
-      inbound.push_back(pending_data{topic{std::string{env.topic}},
-                                     env.receiver, env.ttl, offset,
+      inbound.push_back(pending_data{topic_offset, topic_size, env.receiver,
+                                     env.ttl, offset,
                                      static_cast<uint32_t>(env.payload.size)});
       return;
     }
