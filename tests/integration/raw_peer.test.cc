@@ -105,6 +105,34 @@ std::vector<uint8_t> bytes_of(std::initializer_list<int> xs) {
 
 const codes_t added = {"endpoint_discovered", "peer_added"};
 
+/// Reads the next frame into `frame` and parses it as an envelope (which
+/// points into `frame`). Fails the current test (REQUIRE) on timeout or an
+/// envelope that does not parse.
+wire::envelope_view read_envelope(raw_socket& sock,
+                                  std::vector<uint8_t>& frame) {
+  auto got = sock.read_frame(wait_bound);
+  REQUIRE(got);
+  frame = std::move(*got);
+  wire::envelope_view env;
+  std::string err;
+  auto ok = wire::parse_envelope(bin::byte_span{frame.data(), frame.size()},
+                                 env, err);
+  INFO("parse_envelope: " << err);
+  REQUIRE(ok);
+  return env;
+}
+
+/// Makes `ep` (whose ID must be below id_r) listen and peers with it as
+/// id_r over a raw socket announcing `filter`. Fails the current test
+/// (REQUIRE) unless `log` reports the peering.
+raw_socket peered_raw_socket(endpoint& ep, event_log& log, filter_type filter) {
+  auto port = ep.listen("127.0.0.1", 0);
+  REQUIRE(port != 0);
+  auto sock = raw_peering(port, id_of(id_r), std::move(filter));
+  REQUIRE(log.codes(2) == added);
+  return sock;
+}
+
 /// How many dropped messages an error event for malformed messages reports
 /// ("dropped a malformed ..." = 1, "dropped N malformed ..." = N), or 0.
 uint64_t dropped_in(const std::string& text) {
@@ -378,12 +406,8 @@ TEST_CASE("unpeer sends the BYE ping and finishes on its pong", "[raw]") {
   // upstream-broker.md §3.8: "BYE" + 8 opaque bytes.
   std::optional<std::vector<uint8_t>> bye;
   for (int i = 0; i < 100 && !bye; ++i) {
-    auto frame = sock.read_frame(wait_bound);
-    REQUIRE(frame);
-    wire::envelope_view env;
-    std::string err;
-    REQUIRE(wire::parse_envelope(bin::byte_span{frame->data(), frame->size()},
-                                 env, err));
+    std::vector<uint8_t> frame;
+    auto env = read_envelope(sock, frame);
     uint64_t id = 0;
     if (env.type == wire::envelope_type::ping &&
         wire::is_bye_payload(env.payload, id))
@@ -487,12 +511,8 @@ TEST_CASE("malformed phase-3 messages are dropped, the peering stays",
   // Read frames until the pong (heartbeat pings may come first).
   bool got_pong = false;
   for (int i = 0; i < 50 && !got_pong; ++i) {
-    auto frame = sock.read_frame(wait_bound);
-    REQUIRE(frame);
-    wire::envelope_view env;
-    std::string err;
-    REQUIRE(wire::parse_envelope(bin::byte_span{frame->data(), frame->size()},
-                                 env, err));
+    std::vector<uint8_t> frame;
+    auto env = read_envelope(sock, frame);
     if (env.type == wire::envelope_type::pong) {
       got_pong = true;
       CHECK(env.sender == ep.node_id());
@@ -535,10 +555,7 @@ TEST_CASE("a publisher's frames are the data envelopes of its messages, "
   cfg.set("broker.ttl", uint64_t{7});
   endpoint ep{std::move(cfg), id_of(id_p)};
   event_log log{ep};
-  auto port = ep.listen("127.0.0.1", 0);
-  REQUIRE(port != 0);
-  auto sock = raw_peering(port, id_of(id_r), {"/p"});
-  REQUIRE(log.codes(2) == codes_t{"endpoint_discovered", "peer_added"});
+  auto sock = peered_raw_socket(ep, log, {"/p"});
   std::vector<data> values{data{count{42}}, data{"text"},
                            data{vector{data{1.5}, data{}, data{true}}},
                            data{std::string(3000, 'x')}};
@@ -548,19 +565,15 @@ TEST_CASE("a publisher's frames are the data envelopes of its messages, "
   pub.publish(values);
   size_t matched = 0;
   for (int i = 0; i < 100 && matched < 2 * values.size(); ++i) {
-    auto frame = sock.read_frame(wait_bound);
-    REQUIRE(frame);
-    wire::envelope_view env;
-    std::string err;
-    REQUIRE(wire::parse_envelope(bin::byte_span{frame->data(), frame->size()},
-                                 env, err));
+    std::vector<uint8_t> frame;
+    auto env = read_envelope(sock, frame);
     if (env.type != wire::envelope_type::data)
       continue; // a heartbeat ping
     bin::byte_buffer want;
     wire::write_data_envelope(ep.node_id(), endpoint_id{}, 7, "/p/q",
                               values[matched % values.size()], want);
     want.erase(want.begin(), want.begin() + 4); // read_frame drops the prefix
-    CHECK(*frame == want);
+    CHECK(frame == want);
     ++matched;
   }
   CHECK(matched == 2 * values.size());
@@ -616,9 +629,7 @@ TEST_CASE("an oversized phase-3 frame ends the peering with a reason",
   cfg.set("broker.max-frame-size", uint64_t{4096});
   endpoint ep{std::move(cfg), id_of(id_p)};
   event_log log{ep};
-  auto port = ep.listen("127.0.0.1", 0);
-  auto sock = raw_peering(port, id_of(id_r), {});
-  CHECK(log.codes(2) == codes_t{"endpoint_discovered", "peer_added"});
+  auto sock = peered_raw_socket(ep, log, {});
   REQUIRE(sock.send(bytes_of({0x00, 0x01, 0x00, 0x00})));
   auto x = log.next();
   CHECK(code_of(x) == "peer_removed");

@@ -110,6 +110,16 @@ raw_ws_client raw_ws_client::connect(uint16_t port) {
   return raw_ws_client{std::move(sock)};
 }
 
+raw_ws_client raw_ws_client::connect(uint16_t port, std::string_view filter) {
+  auto client = connect(port);
+  REQUIRE(client.send_text(filter));
+  auto ack = client.read_frame();
+  REQUIRE(ack);
+  INFO("first frame: " << ack->payload);
+  REQUIRE(ack->payload.find(R"("type":"ack")") != std::string::npos);
+  return client;
+}
+
 bool raw_ws_client::read_exact(size_t n, std::string& out,
                                clock_type::time_point deadline) {
   auto goal = out.size() + n;

@@ -51,6 +51,11 @@ public:
   /// (REQUIRE) unless the server answers 101 within `wait_bound`.
   static raw_ws_client connect(uint16_t port);
 
+  /// Connects as above, then sends `filter` (the JSON array of topics the
+  /// API expects first, spec: websocket-api.md) and reads the ack. Fails
+  /// the current test (REQUIRE) if no ack arrives within `wait_bound`.
+  static raw_ws_client connect(uint16_t port, std::string_view filter);
+
   /// Sends raw bytes. @returns false once the server closed.
   bool send(const std::vector<uint8_t>& bytes) { return sock_.send(bytes); }
 
