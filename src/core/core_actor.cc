@@ -589,17 +589,14 @@ struct core_state {
       return;
     }
     auto batch = pub.queue->pull(std::min(allowed, max_publisher_pull));
-    bool more = !batch.sizes.empty();
-    size_t receivers = 0;
-    if (more)
-      receivers = dispatch_frames(
-          pub.dst, std::make_shared<const framed_batch>(std::move(batch)));
-    if (!more) {
+    if (batch.sizes.empty()) {
       // Drained: the producer notifies us when it has more.
       if (pub.closing)
         publishers.erase(i);
       return;
     }
+    auto receivers = dispatch_frames(
+        pub.dst, std::make_shared<const framed_batch>(std::move(batch)));
     // We owe the queue another pull (a busy producer thus never has to wake
     // us). The receivers return credit as they write: pulling again then,
     // not at once, lets the queue fill meanwhile, so batches grow with the

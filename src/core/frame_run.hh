@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <utility>
 #include <vector>
 
 namespace broker::core {
@@ -57,6 +58,17 @@ struct frame_run {
     for (auto i = first; i < first + n; ++i)
       result += batch->sizes[i];
     return result;
+  }
+
+  /// Returns the fewest first frames whose bytes reach `bytes` (all of them
+  /// if they do not), as (frames, their bytes).
+  [[nodiscard]] std::pair<size_t, size_t>
+  prefix_reaching(size_t bytes) const noexcept {
+    size_t n = 0;
+    size_t len = 0;
+    while (n < size() && len < bytes)
+      len += batch->sizes[first + n++];
+    return {n, len};
   }
 
   /// Returns the start of frame `first`.

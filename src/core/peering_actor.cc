@@ -127,7 +127,6 @@ struct peering_state {
   /// `malformed_tick_msg` is on its way.
   std::optional<clock_type::time_point> last_malformed_report;
   bool malformed_tick_pending = false;
-  /// A received data message whose value is in `inbound_bytes`.
   /// A received data message; its topic and value are in `inbound_bytes`.
   struct pending_data {
     /// Where its topic is (shared with the message before it if equal).
@@ -532,11 +531,7 @@ struct peering_state {
         auto& item = outq->front();
         if (auto run = std::get_if<frame_run>(&item)) {
           // A publisher's frames, ready for the wire: one copy for all.
-          size_t n = 0;
-          size_t len = 0;
-          auto room = write_batch_bytes - buf.size();
-          while (n < run->size() && len < room)
-            len += run->batch->sizes[run->first + n++];
+          auto [n, len] = run->prefix_reaching(write_batch_bytes - buf.size());
           buf.insert(buf.end(), run->data(), run->data() + len);
           outq->pop_front(n);
           frames += n;

@@ -29,11 +29,11 @@ namespace broker::core {
 /// Thread safety: all member functions are thread-safe.
 class publisher_queue {
 public:
-  /// Frames carry `sender` (our endpoint), `ttl` and `topic` in their
+  /// Frames carry `sender` (our endpoint), `ttl` and `dst` in their
   /// headers and no receiver (a broadcast). `notify` is called (without
   /// locks held, on the producer's thread) when the queue goes from "the
   /// core knows nothing is queued" to non-empty.
-  /// @pre `topic` fits the wire (`topic::max_size`)
+  /// @pre `dst` fits the wire (`topic::max_size`)
   /// @throws std::system_error if no eventfd can be created.
   publisher_queue(size_t capacity, const endpoint_id& sender, uint16_t ttl,
                   const topic& dst, std::function<void()> notify);

@@ -166,3 +166,20 @@ TEST_CASE("drop_oldest drops whole entries, then parts of runs",
     CHECK(drain(buf) == names{"a1", "a2", "#5", "#6"});
   }
 }
+
+TEST_CASE("a write takes the fewest frames of a run that fill its room",
+          "[core][outbound]") {
+  // Frames of 1, 2, 3 and 4 bytes.
+  auto run = frame_run::whole(frames('a', 4));
+  using result = std::pair<size_t, size_t>;
+  CHECK(run.prefix_reaching(0) == result{0, 0});
+  CHECK(run.prefix_reaching(1) == result{1, 1});
+  CHECK(run.prefix_reaching(2) == result{2, 3});
+  CHECK(run.prefix_reaching(3) == result{2, 3});
+  CHECK(run.prefix_reaching(4) == result{3, 6});
+  CHECK(run.prefix_reaching(100) == result{4, 10});
+  run.drop_front(2);
+  CHECK(run.prefix_reaching(1) == result{1, 3});
+  CHECK(run.data()[0] == 'a');
+  CHECK(run.data()[2] == '2');
+}
